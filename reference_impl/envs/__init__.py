@@ -7,7 +7,7 @@ Use: `import reference_impl.envs; gymnasium.make("RLAtlas/Reasoning-v0")`.
 import gymnasium as gym
 
 ENVIRONMENTS: dict[str, str] = {
-    # capability id -> (gymnasium id, entry point)
+    # gymnasium id -> entry point ("module:Class")
     "RLAtlas/Reasoning-v0": "reference_impl.envs.reasoning:ArithmeticEnv",
     "RLAtlas/ToolUse-v0": "reference_impl.envs.tool_use:CalculatorToolEnv",
     "RLAtlas/Memory-v0": "reference_impl.envs.memory:ChunkedMemoryEnv",
