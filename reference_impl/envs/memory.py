@@ -1,0 +1,90 @@
+"""Find one fact in a stream that arrives in chunks, with a memory of fixed size (MEM1 / MemAgent style).
+
+An episode asks for the value of one key, e.g. ``c``. The stream is ``n_chunks`` chunks of
+``pairs_per_chunk`` key-value pairs (``"a3c1f7"`` means a=3, c=1, f=7); the asked key appears exactly once
+in the whole stream, the other pairs are distractors.
+
+``mode="memory"`` (the mechanism). Turn t shows ``"c|<memory>|<chunk t>"``; the action is the new memory,
+exactly ``memory_size`` characters (shorter is padded with ``_``, longer is cut and penalised). After the
+last chunk the observation is ``"c|<memory>|?"`` and the action is the answer, one digit. The agent never
+sees more than its memory and the current chunk.
+
+``mode="truncate"`` (the baseline with the same budget). One step: the observation is the question plus
+the last ``memory_size + chunk_len`` characters of the stream, ``"c|<tail>|?"``, and the action is the answer.
+
+Reward: 1 for the right digit at the end, 0 for a wrong one, ``-bad_action_penalty`` for a malformed answer
+(not exactly one digit). An over-long memory costs ``bad_action_penalty`` on that turn. `step` never raises.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+from gymnasium import spaces
+
+KEYS = "abcdefgh"
+VALUES = "0123456789"
+CHARSET = KEYS + VALUES + "|?_"
+
+
+class ChunkedMemoryEnv(gym.Env):
+    metadata = {"render_modes": ["ansi"], "render_fps": 1}
+
+    def __init__(self, n_chunks: int = 4, pairs_per_chunk: int = 3, memory_size: int = 2, mode: str = "memory",
+                 bad_action_penalty: float = 0.1, render_mode: str | None = None):
+        if mode not in ("memory", "truncate"):
+            raise ValueError(f"mode must be 'memory' or 'truncate', not {mode!r}")
+        if pairs_per_chunk > len(KEYS):
+            raise ValueError("pairs_per_chunk cannot exceed the number of keys")
+        self.n_chunks, self.pairs_per_chunk, self.memory_size = n_chunks, pairs_per_chunk, memory_size
+        self.mode, self.bad_action_penalty, self.render_mode = mode, bad_action_penalty, render_mode
+        self.chunk_len = 2 * pairs_per_chunk
+        self.observation_space = spaces.Text(max_length=4 + memory_size + self.chunk_len + 8, min_length=1, charset=CHARSET)
+        self.action_space = spaces.Text(max_length=memory_size + 4, min_length=0, charset=CHARSET)
+        self.query, self.answer, self.chunks = "a", "0", [""] * n_chunks
+        self.turn, self.memory, self._obs = 0, "_" * memory_size, ""
+
+    def _observe(self) -> str:
+        if self.mode == "truncate":
+            tail = "".join(self.chunks)[-(self.memory_size + self.chunk_len):]
+            return f"{self.query}|{tail}|?"
+        if self.turn < self.n_chunks:
+            return f"{self.query}|{self.memory}|{self.chunks[self.turn]}"
+        return f"{self.query}|{self.memory}|?"
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        rng = self.np_random
+        self.query = KEYS[int(rng.integers(len(KEYS)))]
+        self.answer = VALUES[int(rng.integers(len(VALUES)))]
+        where = int(rng.integers(self.n_chunks))  # the chunk that holds the fact
+        others = [k for k in KEYS if k != self.query]
+        self.chunks = []
+        for t in range(self.n_chunks):
+            keys = list(rng.choice(others, self.pairs_per_chunk - (t == where), replace=False))
+            if t == where:
+                keys.insert(int(rng.integers(len(keys) + 1)), self.query)
+            self.chunks.append("".join(k + (self.answer if k == self.query else VALUES[int(rng.integers(10))]) for k in keys))
+        self.turn, self.memory = 0, "_" * self.memory_size
+        self._obs = self._observe()
+        return self._obs, {"fact_chunk": where}
+
+    def step(self, action: str):
+        text = "".join(c if c in CHARSET else "_" for c in str(action))
+        answering = self.mode == "truncate" or self.turn >= self.n_chunks
+        if answering:
+            if len(text) == 1 and text in VALUES:
+                correct = text == self.answer
+                reward, verdict = float(correct), "correct" if correct else "wrong answer"
+            else:
+                correct, reward, verdict = False, -self.bad_action_penalty, "malformed answer"
+            self._obs = f"{self.query}|{self.memory if self.mode == 'memory' else ''}|{text[:4] or '_'}"
+            return self._obs, reward, True, False, {"correct": correct, "verdict": verdict}
+        # A memory-writing turn: keep exactly memory_size characters.
+        penalty = self.bad_action_penalty if len(text) > self.memory_size else 0.0
+        self.memory = text[: self.memory_size].replace("|", "_").replace("?", "_").ljust(self.memory_size, "_")
+        self.turn += 1
+        self._obs = self._observe()
+        return self._obs, -penalty, False, False, {"verdict": "memory too long, cut" if penalty else "memory written"}
+
+    def render(self):
+        return self._obs

@@ -1,0 +1,38 @@
+"""Self-improvement capability: the label-free environment and the TTRL script."""
+
+import gymnasium as gym
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import reference_impl.envs  # noqa: F401
+from reference_impl.envs.self_improvement import UnlabeledArithmeticEnv, majority_vote, vote_rewards
+
+
+def test_check_env():
+    check_env(gym.make("RLAtlas/SelfImprovement-v0").unwrapped)
+
+
+def test_majority_vote_by_hand():
+    assert majority_vote([3, 4, 4, None]) == 4
+    assert majority_vote([5, 3, 3, 5]) == 5  # tie: first seen
+    assert majority_vote([None, None]) is None
+    assert vote_rewards([3, 4, 4, None], 0.1) == ([0.0, 1.0, 1.0, -0.1], 4)
+
+
+def test_reward_ignores_the_truth():
+    env = UnlabeledArithmeticEnv()
+    obs, info = env.reset(seed=0, options={"operands": [7, 5]})
+    assert obs == "7+5=" and info == {}
+    obs, reward, terminated, _, info = env.step("=13,=13,=12")  # the majority is wrong
+    assert terminated and info["pseudo_label"] == 13 and info["vote_rewards"] == [1.0, 1.0, 0.0]
+    assert reward == pytest.approx(2 / 3) and "12" not in obs.replace("7+5=", "")
+    assert env.grade("=12") and not env.grade("=13")
+
+
+@pytest.mark.parametrize("action", ["", ",,,", "abc", "=1=2,x"])
+def test_malformed_votes(action):
+    env = UnlabeledArithmeticEnv()
+    env.reset(seed=0)
+    obs, reward, terminated, _, info = env.step(action)
+    assert terminated and info["pseudo_label"] is None and reward == -env.bad_action_penalty
+    assert env.observation_space.contains(obs)
