@@ -62,6 +62,7 @@ class Paper(_Record):
     survey_refs: list[int] = Field(default_factory=list, description="Numbers of the survey's bibliography entries that cite this work (two when the bibliography lists it twice).")
     survey_sections: list[SectionRef] = Field(default_factory=list, description="Sections of the survey whose text cites the work.")
     survey_tables: list[int] = Field(default_factory=list, description="Tables of the survey (1-10) that list the work.")
+    survey_figures: list[int] = Field(default_factory=list, description="Figures of the survey that name the work (4: the capability wheel, 6: the tree of domain-specific methods).")
     in_companion_list: bool = Field(False, description="Whether the authors' companion list names the work.")
     capabilities: list[RecordId] = Field(default_factory=list, description="Capability terms, derived from the sections and tables that discuss the work.")
     tasks: list[RecordId] = Field(default_factory=list, description="Task-domain terms, derived from the sections and tables that discuss the work.")
