@@ -1,0 +1,106 @@
+"""The catalog as a typed networkx graph, and `related` papers computed on it.
+
+Nodes are "<kind>:<id>" (paper, capability, task, subcategory, environment, framework, algorithm).
+Edges carry `rel`:
+    paper -has_capability-> capability        paper -has_task-> task
+    paper -has_subcategory-> subcategory      subcategory -part_of-> capability | task
+    paper -evaluated_on-> environment         paper -built_on-> framework
+    paper -uses_algorithm-> algorithm         algorithm -derives_from-> algorithm
+    environment | framework | algorithm -introduced_by-> paper
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+
+import networkx as nx
+
+# How much a shared neighbour of each kind says about two papers being related.
+SHARED_WEIGHT = {"subcategory": 3.0, "environment": 2.0, "algorithm": 2.0, "framework": 1.5, "capability": 1.0, "task": 1.0}
+
+
+def build_graph(cat) -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph()
+    for t in cat.taxonomy.values():
+        g.add_node(f"{t.kind}:{t.id}", kind=t.kind, label=t.name)
+        for s in t.subcategories:
+            g.add_node(f"subcategory:{s.id}", kind="subcategory", label=s.name)
+            g.add_edge(f"subcategory:{s.id}", f"{t.kind}:{t.id}", rel="part_of")
+    for p in cat.papers.values():
+        g.add_node(f"paper:{p.id}", kind="paper", label=p.title, year=p.year or 0)
+    for kind, singular in (("environments", "environment"), ("frameworks", "framework"), ("algorithms", "algorithm")):
+        for r in cat.of_kind(kind).values():
+            g.add_node(f"{singular}:{r.id}", kind=singular, label=r.name)
+    for p in cat.papers.values():
+        src = f"paper:{p.id}"
+        for rel, prefix, values in (("has_capability", "capability", p.capabilities), ("has_task", "task", p.tasks),
+                                    ("has_subcategory", "subcategory", p.subcategories),
+                                    ("evaluated_on", "environment", p.environments), ("built_on", "framework", p.frameworks),
+                                    ("uses_algorithm", "algorithm", p.algorithms)):
+            for v in values:
+                if f"{prefix}:{v}" in g:
+                    g.add_edge(src, f"{prefix}:{v}", rel=rel)
+    for kind, singular in (("environments", "environment"), ("frameworks", "framework"), ("algorithms", "algorithm")):
+        for r in cat.of_kind(kind).values():
+            if f"paper:{r.paper}" in g:
+                g.add_edge(f"{singular}:{r.id}", f"paper:{r.paper}", rel="introduced_by")
+            for rel, prefix, values in (("has_capability", "capability", getattr(r, "capabilities", [])),
+                                        ("has_task", "task", getattr(r, "tasks", []))):
+                for v in values:
+                    if f"{prefix}:{v}" in g:
+                        g.add_edge(f"{singular}:{r.id}", f"{prefix}:{v}", rel=rel)
+    for a in cat.algorithms.values():
+        for d in a.derives_from:
+            if f"algorithm:{d}" in g:
+                g.add_edge(f"algorithm:{a.id}", f"algorithm:{d}", rel="derives_from")
+    return g
+
+
+def _paper_features(g: nx.MultiDiGraph, node: str) -> set[str]:
+    """The non-paper neighbours of a paper, plus what its introduced records point at."""
+    feats = {v for _, v in g.out_edges(node) if not v.startswith("paper:")}
+    # a paper that introduced an environment/algorithm is close to papers that use it
+    for u, _, data in g.in_edges(node, data=True):
+        if data.get("rel") == "introduced_by":
+            feats.add(u)
+    return feats
+
+
+def related_papers(cat, g: nx.MultiDiGraph, paper_id: str, k: int = 8) -> list[tuple[str, float]]:
+    """Papers sharing the most informative neighbours with `paper_id` (rare shared neighbours count more)."""
+    node = f"paper:{paper_id}"
+    if node not in g:
+        raise KeyError(paper_id)
+    mine = _paper_features(g, node)
+    scores: dict[str, float] = defaultdict(float)
+    for f in mine:
+        kind = f.split(":", 1)[0]
+        users = [u for u, _ in g.in_edges(f) if u.startswith("paper:") and u != node]
+        if not users:
+            continue
+        idf = 1.0 / math.log(2 + len(users))
+        for u in users:
+            scores[u] += SHARED_WEIGHT.get(kind, 1.0) * idf
+        if f.startswith(("environment:", "algorithm:", "framework:")):
+            for _, v, data in g.out_edges(f, data=True):
+                if data.get("rel") == "introduced_by" and v != node:
+                    scores[v] += 2.0
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    return [(n.split(":", 1)[1], round(s, 3)) for n, s in ranked]
+
+
+def neighbours(g: nx.MultiDiGraph, node: str) -> list[tuple[str, str, str]]:
+    """(direction, rel, other node) for every edge at `node`."""
+    out = [("->", d["rel"], v) for _, v, d in g.out_edges(node, data=True)]
+    out += [("<-", d["rel"], u) for u, _, d in g.in_edges(node, data=True)]
+    return sorted(out)
+
+
+def graph_json(g: nx.MultiDiGraph) -> str:
+    return json.dumps(nx.node_link_data(g, edges="edges"), indent=1, ensure_ascii=False)
+
+
+def graphml_text(g: nx.MultiDiGraph) -> str:
+    return "\n".join(nx.generate_graphml(g)) + "\n"

@@ -1,0 +1,93 @@
+"""Filtering the catalog. The same `Filters` serve the CLI (`rl-atlas query`, `rl-atlas export`), the Python
+API and the site's explorer (which re-implements them in JavaScript over the JSON export).
+
+Semantics: values given to one filter are alternatives (any may match); different filters must all hold.
+`search` is the exception: every text given must occur (case-insensitive) in the title, authors, summary,
+aliases or id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+KIND_NAMES = ("papers", "environments", "frameworks", "algorithms")
+
+
+@dataclass
+class Filters:
+    kind: str = "papers"
+    capabilities: list[str] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)
+    subcategories: list[str] = field(default_factory=list)
+    algorithms: list[str] = field(default_factory=list)
+    since: int | None = None
+    until: int | None = None
+    has_code: bool = False
+    search: list[str] = field(default_factory=list)
+
+
+def paper_of(cat, rec) -> Any:
+    """The paper record behind any record (itself for a paper)."""
+    if rec.__class__.__name__ == "Paper":
+        return rec
+    return cat.papers.get(getattr(rec, "paper", None))
+
+
+def year_of(cat, rec) -> int | None:
+    y = getattr(rec, "year", None)
+    if y is None:
+        p = paper_of(cat, rec)
+        y = p.year if p else None
+    return y
+
+
+def haystack(cat, rec) -> str:
+    """All the text `--search` looks in, lower-cased."""
+    p = paper_of(cat, rec)
+    parts = [rec.id, getattr(rec, "title", "") or getattr(rec, "name", ""), getattr(rec, "summary", "") or ""]
+    parts += list(getattr(rec, "aliases", []))
+    if p is not None:
+        parts += [p.title, *p.authors, *p.aliases]
+    return "\n".join(parts).lower()
+
+
+def _algorithms_of(cat, rec) -> set[str]:
+    if rec.__class__.__name__ == "Algorithm":
+        return {rec.id, *rec.derives_from}
+    out = set(getattr(rec, "algorithms", []) or [])
+    out |= {a.id for a in cat.algorithms.values() if a.paper == rec.id}
+    return out
+
+
+def matches(cat, rec, f: Filters) -> bool:
+    if f.capabilities and not set(f.capabilities) & set(getattr(rec, "capabilities", []) or []):
+        return False
+    if f.tasks and not set(f.tasks) & set(getattr(rec, "tasks", []) or []):
+        return False
+    if f.subcategories and not set(f.subcategories) & set(getattr(rec, "subcategories", []) or []):
+        return False
+    if f.algorithms and not set(f.algorithms) & _algorithms_of(cat, rec):
+        return False
+    if f.since is not None or f.until is not None:
+        y = year_of(cat, rec)
+        if y is None or (f.since is not None and y < f.since) or (f.until is not None and y > f.until):
+            return False
+    if f.has_code:
+        p = paper_of(cat, rec)
+        if p is None or not p.links.code:
+            return False
+    if f.search:
+        hay = haystack(cat, rec)
+        if not all(s.lower() in hay for s in f.search):
+            return False
+    return True
+
+
+def run_query(cat, f: Filters) -> list:
+    """Records of `f.kind` that pass every filter, newest first, then by id."""
+    if f.kind not in KIND_NAMES:
+        raise ValueError(f"unknown kind {f.kind!r}; expected one of {', '.join(KIND_NAMES)}")
+    recs = [r for r in cat.of_kind(f.kind).values() if matches(cat, r, f)]
+    recs.sort(key=lambda r: (-(year_of(cat, r) or 0), r.id))
+    return recs
