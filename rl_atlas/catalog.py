@@ -152,10 +152,16 @@ def load_file(path: Path, kind: str, root: Path) -> tuple[Entry | None, list[Pro
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else 1
+        # Point at where the broken construct starts (an unclosed quote), and say where parsing gave up.
+        start = getattr(exc, "context_mark", None)
+        stop = getattr(exc, "problem_mark", None)
+        line = (start or stop).line + 1 if (start or stop) else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [Problem(shown, line, "", f"malformed YAML: {problem}", "CAT001")]
+        context = getattr(exc, "context", None)
+        msg = f"malformed YAML: {problem}"
+        if context and start and stop and start.line != stop.line:
+            msg += f" ({context} at line {start.line + 1}; parsing stopped at line {stop.line + 1})"
+        return None, [Problem(shown, line, "", msg, "CAT001")]
     if not isinstance(data, dict):
         return None, [Problem(shown, 1, "", f"a record must be a YAML mapping, got {type(data).__name__}", "CAT002")]
     lines = _node_lines(node)

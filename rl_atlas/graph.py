@@ -77,16 +77,15 @@ def related_papers(cat, g: nx.MultiDiGraph, paper_id: str, k: int = 8) -> list[t
     scores: dict[str, float] = defaultdict(float)
     for f in mine:
         kind = f.split(":", 1)[0]
-        users = [u for u, _ in g.in_edges(f) if u.startswith("paper:") and u != node]
-        if not users:
-            continue
-        idf = 1.0 / math.log(2 + len(users))
-        for u in users:
-            scores[u] += SHARED_WEIGHT.get(kind, 1.0) * idf
         if f.startswith(("environment:", "algorithm:", "framework:")):
+            # the paper that introduced what this paper uses is related to it
             for _, v, data in g.out_edges(f, data=True):
                 if data.get("rel") == "introduced_by" and v != node:
                     scores[v] += 2.0
+        users = [u for u, _ in g.in_edges(f) if u.startswith("paper:") and u != node]
+        idf = 1.0 / math.log(2 + len(users)) if users else 0.0
+        for u in users:
+            scores[u] += SHARED_WEIGHT.get(kind, 1.0) * idf
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
     return [(n.split(":", 1)[1], round(s, 3)) for n, s in ranked]
 

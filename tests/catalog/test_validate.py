@@ -1,0 +1,77 @@
+"""Every problem code has a failing fixture; each is reported with file, line and field, never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rl_atlas import CODES, load_catalog
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+BAD = FIXTURES / "bad"
+
+
+def overlay(mini: Path, code: str) -> Path:
+    src = BAD / code
+    for f in src.rglob("*"):
+        if f.is_file() and f.name != "expect":
+            dst = mini / f.relative_to(src)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(f, dst)
+    return mini
+
+
+def test_every_code_has_a_fixture():
+    assert sorted(p.name for p in BAD.iterdir()) == sorted(CODES)
+
+
+def test_fixture_catalog_is_clean(mini):
+    cat = load_catalog(mini)
+    assert cat.errors == []
+    assert {p.code for p in cat.warnings} == {"CAT102"}  # the fixture claims only refs 1 and 2
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_code_is_reported_at_file_and_line(mini, code):
+    cat = load_catalog(overlay(mini, code))
+    expect = (BAD / code / "expect").read_text().strip()
+    hits = [p for p in cat.problems if p.code == code]
+    assert hits, f"{code} not reported; got {[str(p) for p in cat.problems]}"
+    rendered = [str(p) for p in hits]
+    assert any(expect in r for r in rendered), rendered
+    # nothing else broke: the other records still loaded
+    assert "alpha-agent" in cat.papers
+
+
+@pytest.mark.parametrize("code", sorted(c for c in CODES if CODES[c][0] == "error"))
+def test_cli_exits_1_and_prints_no_traceback(mini, code):
+    overlay(mini, code)
+    r = subprocess.run([sys.executable, "-m", "rl_atlas", "validate", "--catalog", str(mini)], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stdout + r.stderr
+    assert f"[{code}]" in r.stdout
+
+
+def test_all_problems_are_collected_not_just_the_first(mini):
+    for code in ("CAT001", "CAT004", "CAT008", "CAT012"):
+        overlay(mini, code)
+    codes = {p.code for p in load_catalog(mini).problems}
+    assert {"CAT001", "CAT004", "CAT008", "CAT012"} <= codes
+
+
+def test_yaml_is_loaded_safely(mini):
+    (mini / "papers" / "evil.yaml").write_text('id: evil\ntitle: !!python/object/apply:os.system ["echo pwned"]\n')
+    cat = load_catalog(mini)
+    assert "evil" not in cat.papers
+    assert any(p.code == "CAT001" and "evil.yaml" in p.path for p in cat.problems)
+
+
+def test_clean_catalog_exits_0(mini):
+    r = subprocess.run([sys.executable, "-m", "rl_atlas", "validate", "--catalog", str(mini)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "0 error(s)" in r.stderr
