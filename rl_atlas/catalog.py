@@ -149,8 +149,12 @@ def load_file(path: Path, kind: str, root: Path) -> tuple[Entry | None, list[Pro
     if not text.strip():
         return None, [Problem(shown, 1, "", "file is empty", "CAT018")]
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        loader = _Loader(text)  # parse once: the node tree gives lines, the same tree gives the data
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         # Point at where the broken construct starts (an unclosed quote), and say where parsing gave up.
         start = getattr(exc, "context_mark", None)
