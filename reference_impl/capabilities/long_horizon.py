@@ -1,0 +1,297 @@
+"""Long-horizon credit assignment: step-level groups (GiGPO style) against a trajectory-level outcome reward.
+
+Task: `RLAtlas/LongHorizon-v0`, a chain of rooms each opened by a hidden key; +1 only when the last
+door opens, within `max_turns` turns. The tiny transformer reads the whole interaction so far
+(`<bos> s0 | a +1 | c -1 | ...`) and emits one key token per turn; the environment's two-character
+reply is appended as ENV tokens, which never enter the loss.
+
+Both learners start from the same format-only warm-up (random valid keys) and get the same number of
+rollouts and updates. They differ only in the advantage given to each action token:
+
+* trajectory level (GRPO on the outcome, the baseline): every action of trajectory i gets
+      A_i = (R_i - mean_group R) / (std_group R + eps)                                         (1)
+  so a successful run also reinforces its wrong keys, and a failed run punishes its right ones.
+* step level (GiGPO, Feng et al. 2025): steps taken from the same environment state (the same room,
+  the "anchor state") anywhere in the group form a second group; each step's discounted return
+      R_t = sum_k gamma^k r_{t+k}                                                               (2)
+  is normalised inside its anchor group, and added to (1):
+      A_{i,t} = A_i + omega * (R_t - mean_anchor R) / (std_anchor R + eps)                      (3)
+  A right key reaches the exit sooner, so it earns a higher R_t than a wrong key from the same room.
+
+Departures from the paper: one gradient step per batch (so the PPO ratio is 1 and no clipping is
+needed), no KL term, exact state matching on the room number, a 20-turn toy task instead of ALFWorld.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import inspect
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
+from reference_impl.core import token_logprobs
+from reference_impl.envs.long_horizon import STATUS, LongHorizonEnv
+
+
+@dataclass
+class Config:
+    quick: bool = False
+    """Small CPU configuration used by the tests (seconds to a minute on one core)."""
+    seed: int = 1
+    """Seed for torch, numpy and the rollouts."""
+    device: str = "auto"
+    """auto | cpu | cuda."""
+    threads: int = 1
+    """torch CPU threads."""
+    n_rooms: int = 8
+    """Rooms in the chain (the horizon is at least this many turns)."""
+    n_keys: int = 4
+    """Keys to choose from in each room."""
+    max_turns: int = 20
+    """Turn budget per episode."""
+    task_seed: int = 0
+    """Seed of the hidden key combination."""
+    iterations: int = 150
+    """RL updates per learner (each on one batch of fresh rollouts)."""
+    groups: int = 8
+    """Groups per batch (every group starts from the same state)."""
+    group_size: int = 8
+    """Trajectories per group."""
+    lr: float = 1e-3
+    """Adam learning rate for RL."""
+    gamma: float = 0.5
+    """Discount for the step-level returns of eq. (2)."""
+    omega: float = 1.0
+    """Weight of the step-level advantage in eq. (3)."""
+    warmup_steps: int = 60
+    """Supervised warm-up steps on random valid keys (teaches the format, not the combination)."""
+    eval_episodes: int = 256
+    """Episodes (sampled at temperature 1) per evaluation."""
+    n_layer: int = 2
+    """Transformer blocks."""
+    n_embd: int = 64
+    """Transformer width."""
+    target: float = 0.8
+    """Training success rate that counts as "reached" for steps_to_target."""
+    curve_every: int = 5
+    """Record the training success rate every this many iterations."""
+
+
+QUICK = dict(iterations=40, groups=6, group_size=8, warmup_steps=40, eval_episodes=192)
+
+
+def make_tokenizer(env: LongHorizonEnv) -> CharTokenizer:
+    return CharTokenizer(env.keys + STATUS + "0123456789*")
+
+
+@torch.no_grad()
+def rollout(model, tok, cfg: Config, n: int, device, gen: torch.Generator, temperature: float = 1.0):
+    """Play n episodes in parallel. Returns token ids (n, L), a mask of the policy's action tokens,
+    the room each action was taken in (-1 where none), per-turn rewards and the success flags."""
+    envs = [LongHorizonEnv(cfg.n_rooms, cfg.n_keys, cfg.max_turns, cfg.task_seed) for _ in range(n)]
+    first = [e.reset()[0] for e in envs]
+    ids = torch.tensor([[tok.bos_id] + tok.encode(o) for o in first], device=device)
+    act_mask = torch.zeros(n, 3 + 3 * cfg.max_turns, dtype=torch.bool)
+    rooms = torch.full((n, cfg.max_turns), -1)
+    rewards = torch.zeros(n, cfg.max_turns)
+    done = np.zeros(n, bool)
+    success = np.zeros(n, bool)
+    out = model(ids)
+    past, logits = out.past_key_values, out.logits[:, -1]
+    for t in range(cfg.max_turns):
+        if temperature > 0:
+            probs = torch.softmax(logits.float() / temperature, -1)
+            action = torch.multinomial(probs, 1, generator=gen).squeeze(1)
+        else:
+            action = logits.argmax(-1)
+        new = torch.full((n, 3), tok.pad_id, device=device)
+        for i, env in enumerate(envs):
+            if done[i]:
+                continue
+            rooms[i, t] = env.room
+            obs, r, term, trunc, _ = env.step(tok.tokens[int(action[i])])
+            rewards[i, t] = r
+            new[i, 0] = action[i]
+            new[i, 1:] = torch.tensor(tok.encode(obs))
+            act_mask[i, 3 + 3 * t] = True
+            done[i], success[i] = term or trunc, success[i] or term
+        ids = torch.cat([ids, new], 1)
+        if done.all():
+            break
+        out = model(new, past_key_values=past)  # right padding after an episode ends is harmless (causal)
+        past, logits = out.past_key_values, out.logits[:, -1]
+    return ids, act_mask[:, : ids.shape[1]], rooms, rewards, success
+
+
+def trajectory_advantages(returns: torch.Tensor, group_size: int, eps: float = 1e-6) -> torch.Tensor:
+    """Eq. (1): per-trajectory advantage, normalised inside each group of `group_size`."""
+    r = returns.view(-1, group_size)
+    return ((r - r.mean(1, keepdim=True)) / (r.std(1, keepdim=True) + eps)).view(-1)
+
+
+def step_advantages(rooms: torch.Tensor, rewards: torch.Tensor, group_size: int, gamma: float,
+                    eps: float = 1e-6) -> torch.Tensor:
+    """Eqs. (2)-(3) step part: (n, T) advantages, normalised among steps of the same group taken
+    in the same room. Steps with room -1 (after the episode ended) get 0."""
+    n, T = rewards.shape
+    ret = torch.zeros(n, T)
+    running = torch.zeros(n)
+    for t in reversed(range(T)):  # discounted return-to-go, eq. (2)
+        running = rewards[:, t] + gamma * running
+        ret[:, t] = running
+    adv = torch.zeros(n, T)
+    for g in range(n // group_size):
+        sl = slice(g * group_size, (g + 1) * group_size)
+        gr, groom = ret[sl], rooms[sl]
+        a = torch.zeros_like(gr)
+        for room in groom.unique().tolist():
+            if room < 0:
+                continue
+            m = groom == room
+            vals = gr[m]
+            std = vals.std() if vals.numel() > 1 else torch.tensor(0.0)
+            a[m] = (vals - vals.mean()) / (std + eps)
+        adv[sl] = a
+    return adv
+
+
+def evaluate(model, tok, cfg, device, gen) -> float:
+    model.eval()
+    *_, success = rollout(model, tok, cfg, cfg.eval_episodes, device, gen)
+    return float(success.mean())
+
+
+def warmup(model, tok, cfg, device, gen):
+    """Supervised warm-up on episodes played with uniformly random valid keys (format only)."""
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    rng = np.random.default_rng(cfg.seed)
+    for _ in range(cfg.warmup_steps):
+        seqs, masks = [], []
+        for _ in range(32):
+            env = LongHorizonEnv(cfg.n_rooms, cfg.n_keys, cfg.max_turns, cfg.task_seed)
+            ids, mask = [tok.bos_id] + tok.encode(env.reset()[0]), [False] * 3
+            for _ in range(cfg.max_turns):
+                key = env.keys[int(rng.integers(cfg.n_keys))]
+                obs, _, term, trunc, _ = env.step(key)
+                ids += tok.encode(key) + tok.encode(obs)
+                mask += [True, False, False]
+                if term or trunc:
+                    break
+            seqs.append(ids)
+            masks.append(mask)
+        L = max(map(len, seqs))
+        x = torch.tensor([s + [tok.pad_id] * (L - len(s)) for s in seqs], device=device)
+        m = torch.tensor([k + [False] * (L - len(k)) for k in masks], device=device)
+        with autocast(device):
+            logp = token_logprobs(model, x)
+        loss = -(logp * m[:, 1:]).sum() / m.sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def train(model, tok, cfg: Config, device, mode: str, gen: torch.Generator):
+    """RL with trajectory-level ('trajectory') or step-level ('gigpo') advantages. Returns the curve."""
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    n, curve, steps_to_target, tokens = cfg.groups * cfg.group_size, [], None, 0
+    for it in range(cfg.iterations):
+        model.eval()
+        ids, act_mask, rooms, rewards, success = rollout(model, tok, cfg, n, device, gen)
+        tokens += ids.numel()
+        adv_traj = trajectory_advantages(rewards.sum(1), cfg.group_size)
+        adv = adv_traj[:, None].expand(-1, cfg.max_turns).clone()
+        if mode == "gigpo":
+            adv = adv + cfg.omega * step_advantages(rooms, rewards, cfg.group_size, cfg.gamma)
+        # scatter the per-turn advantages onto the action token positions
+        tok_adv = torch.zeros(act_mask.shape)
+        for t in range(cfg.max_turns):
+            pos = 3 + 3 * t
+            if pos < tok_adv.shape[1]:
+                tok_adv[:, pos] = adv[:, t]
+        mask = act_mask[:, 1:].to(device)
+        model.train()
+        with autocast(device):
+            logp = token_logprobs(model, ids)
+        # policy gradient with token-mean aggregation over action tokens (ENV tokens masked out)
+        loss = -(logp.float() * tok_adv[:, 1:].to(device) * mask).sum() / mask.sum().clamp(min=1)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        rate = float(success.mean())
+        if steps_to_target is None and rate >= cfg.target:
+            steps_to_target = it + 1
+        if it % cfg.curve_every == 0 or it == cfg.iterations - 1:
+            curve.append([it + 1, rate])
+    return curve, steps_to_target, tokens
+
+
+def parse(argv) -> Config:
+    """argparse from the dataclass; each field's docstring becomes its --help text."""
+    tree = ast.parse(inspect.getsource(Config)).body[0].body
+    docs = {a.target.id: b.value.value for a, b in zip(tree, tree[1:])
+            if isinstance(a, ast.AnnAssign) and isinstance(b, ast.Expr)}
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for f in dataclasses.fields(Config):
+        flag = f"--{f.name.replace('_', '-')}"
+        if isinstance(f.default, bool):
+            p.add_argument(flag, action="store_true", help=docs.get(f.name))
+        else:
+            p.add_argument(flag, type=type(f.default), default=None, help=docs.get(f.name))
+    args = {k: v for k, v in vars(p.parse_args(argv)).items() if v is not None and v is not False}
+    return Config(**{**(QUICK if args.get("quick") else {}), **args})
+
+
+def main(argv: list[str] | None = None) -> int:
+    cfg = parse(argv)
+    device = pick_device(None if cfg.device == "auto" else cfg.device)
+    torch.set_num_threads(cfg.threads)
+    seed_everything(cfg.seed)
+    t0 = time.time()
+    env = LongHorizonEnv(cfg.n_rooms, cfg.n_keys, cfg.max_turns, cfg.task_seed)
+    tok = make_tokenizer(env)
+    pcfg = PolicyConfig(vocab_size=tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd,
+                        block_size=4 + 3 * cfg.max_turns)
+    base = TinyTransformer(pcfg).to(device)
+    gen = torch.Generator(device=device).manual_seed(cfg.seed)
+    warmup(base, tok, cfg, device, gen)
+    before = evaluate(base, tok, cfg, device, gen)
+    results, tokens = {}, 0
+    for mode in ("trajectory", "gigpo"):
+        model = TinyTransformer(pcfg).to(device)
+        model.load_state_dict(base.state_dict())
+        gen.manual_seed(cfg.seed + 1)  # both learners see the same random stream
+        curve, steps, n_tok = train(model, tok, cfg, device, mode, gen)
+        results[mode] = dict(success=evaluate(model, tok, cfg, device, gen), curve=curve, steps_to_target=steps)
+        tokens += n_tok
+    seconds = time.time() - t0
+    line = {
+        "capability": "long-horizon", "metric": "success_rate", "before": before,
+        "baseline": results["trajectory"]["success"], "after": results["gigpo"]["success"],
+        "steps": cfg.iterations, "seconds": round(seconds, 2),
+        "curve": results["gigpo"]["curve"], "baseline_curve": results["trajectory"]["curve"],
+        "steps_to_target": results["gigpo"]["steps_to_target"],
+        "baseline_steps_to_target": results["trajectory"]["steps_to_target"], "target": cfg.target,
+        "tokens_per_second": round(tokens / seconds, 1), "device": str(device),
+        "config": dataclasses.asdict(cfg),
+    }
+    if device.type == "cuda":
+        line["peak_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    print(json.dumps(line))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
