@@ -1,0 +1,54 @@
+"""mkdocs hooks: generate the catalog pages in memory at build time.
+
+on_files          load the catalog ($RL_ATLAS_CATALOG, else ./catalog), add every generated page and asset as a
+                  virtual file (paper pages marked not-in-nav) and set the nav to the pages that exist
+on_page_markdown  fill the `<!-- atlas:NAME -->` markers of hand-written pages (home counts, schema reference)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from mkdocs.structure.files import File, InclusionLevel
+
+from rl_atlas.catalog import load_catalog
+from rl_atlas.site.pages import generate
+
+log = logging.getLogger("mkdocs.plugins.rl_atlas")
+_state: dict = {}
+
+
+def on_files(files, config):
+    t0 = time.perf_counter()
+    cat = load_catalog()
+    if cat.errors:
+        # The catalog's own gate is `rl-atlas validate`; the site still shows what loaded.
+        log.info("rl-atlas: the catalog at %s has %d errors; building from the records that loaded", cat.root, len(cat.errors))
+    present = {f.src_uri for f in files.documentation_pages()}
+    site = generate(cat, present)
+    for uri in list(site.pages) + list(site.hidden) + list(site.assets):
+        old = files.get_file_from_path(uri)
+        if old is not None:  # a hand-written file of the same name would be silently shadowed: say so
+            log.warning("rl-atlas: generated %s replaces docs/%s; remove the hand-written file", uri, uri)
+            files.remove(old)
+    for uri, text in site.pages.items():
+        files.append(File.generated(config, uri, content=text))
+    for uri, text in site.hidden.items():
+        files.append(File.generated(config, uri, content=text, inclusion=InclusionLevel.NOT_IN_NAV))
+    for uri, data in site.assets.items():
+        files.append(File.generated(config, uri, content=data))
+    config.nav = site.nav
+    _state["inserts"] = site.inserts
+    log.info("rl-atlas: %d papers, %d generated pages in %.1f s", len(cat.papers),
+             len(site.pages) + len(site.hidden), time.perf_counter() - t0)
+    return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    for name, text in _state.get("inserts", {}).get(page.file.src_uri, {}).items():
+        marker = f"<!-- atlas:{name} -->"
+        if marker not in markdown:
+            log.warning("rl-atlas: %s has no %s marker", page.file.src_uri, marker)
+        markdown = markdown.replace(marker, text)
+    return markdown
