@@ -36,27 +36,33 @@ def _upcast(x: torch.Tensor) -> torch.Tensor:
     return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
 
 
-def selective_log_softmax(logits: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-    """log_softmax(logits)[..., index] without materialising the full (B, T, V) log-softmax.
+def _row_chunks(logits: torch.Tensor, max_elems: int):
+    """Split along the batch so that each chunk holds at most ~max_elems logits (at least one row)."""
+    row = max(1, logits[0].numel()) if logits.shape[0] else 1
+    return max(1, max_elems // row)
 
-    log p_i = z_i - logsumexp(z). One row of the batch at a time keeps the peak memory at one
-    (T, V) block; half-precision logits are upcast to float32 row by row.
+
+def selective_log_softmax(logits: torch.Tensor, index: torch.Tensor, max_elems: int = 1 << 24) -> torch.Tensor:
+    """log_softmax(logits)[..., index] without materialising the full log-softmax tensor.
+
+    log p_i = z_i - logsumexp(z). The batch is processed a few rows at a time (at most
+    `max_elems` logits per chunk, 64 MiB in float32) to bound peak memory for large
+    vocabularies; half-precision logits are upcast to float32 chunk by chunk.
     """
-    out = []
-    for row_logits, row_index in zip(logits, index):
-        row_logits = _upcast(row_logits)
-        picked = row_logits.gather(-1, row_index.unsqueeze(-1)).squeeze(-1)
-        out.append(picked - torch.logsumexp(row_logits, dim=-1))
-    return torch.stack(out)
+    out, rows = [], _row_chunks(logits, max_elems)
+    for z, i in zip(logits.split(rows), index.split(rows)):
+        z = _upcast(z)
+        out.append(z.gather(-1, i.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(z, dim=-1))
+    return torch.cat(out)
 
 
-def entropy_from_logits(logits: torch.Tensor) -> torch.Tensor:
-    """Entropy H = -sum_v p_v log p_v of each categorical in (..., V) logits, row by row."""
+def entropy_from_logits(logits: torch.Tensor, max_elems: int = 1 << 24) -> torch.Tensor:
+    """Entropy H = -sum_v p_v log p_v of each categorical in (..., V) logits, a few rows at a time."""
     out = []
-    for row in logits:
-        logp = F.log_softmax(_upcast(row), dim=-1)
+    for z in logits.split(_row_chunks(logits, max_elems)):
+        logp = F.log_softmax(_upcast(z), dim=-1)
         out.append(-(logp.exp() * logp).sum(-1))
-    return torch.stack(out)
+    return torch.cat(out)
 
 
 def token_logprobs(
