@@ -100,7 +100,8 @@ class Ctx:
 # -- paper pages -----------------------------------------------------------------------------------
 
 def _dl(rows: list[tuple[str, str]]) -> str:
-    body = "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows if v)
+    # the trailing spaces keep the search index from gluing a label to its value ("AuthorsBowen")
+    body = "".join(f"<tr><th>{esc(k)} </th><td>{v} </td></tr>" for k, v in rows if v)
     return f'<table class="atlas-meta">{body}</table>'
 
 

@@ -1,0 +1,122 @@
+"""Fixtures for the site tests: one build of the site from a copy of the catalog that holds a hostile record,
+a static server on 127.0.0.1 and Debian's chromium driven by Playwright (no browser is ever downloaded)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+HOSTILE_ID = "hostile-record"
+# Every field a page prints, each trying a different way out of its context.
+HOSTILE_TITLE = """Hostile <script>window.__pwned=1</script> "double" 'single' </title><img src=x onerror="window.__pwned=2"> & co"""
+HOSTILE = {
+    "id": HOSTILE_ID,
+    "type": "paper",
+    "title": HOSTILE_TITLE,
+    "authors": ['Eve <b onmouseover="window.__pwned=3">Mallory</b>', "O'Brien \"Quote\""],
+    "year": 2025,
+    "venue": "<i>Venue</i>",
+    "links": {"paper": 'https://example.org/"><script>window.__pwned=4</script>', "website": "javascript:window.__pwned=5"},
+    "aliases": ['"><svg onload="window.__pwned=6">'],
+    "summary": "</textarea></script><script>window.__pwned=7</script> *not emphasis* [x](javascript:window.__pwned=8)",
+    "capabilities": ["tool-use"],
+    "tasks": ["search"],
+    "subcategories": ["search-external"],
+}
+
+
+def hostile_catalog(dst: Path) -> Path:
+    """A copy of the repository catalog (frozen for the session) plus the hostile record."""
+    shutil.copytree(ROOT / "catalog", dst)
+    import yaml
+
+    (dst / "papers" / f"{HOSTILE_ID}.yaml").write_text(yaml.safe_dump(HOSTILE, allow_unicode=True), encoding="utf-8")
+    return dst
+
+
+def build_site(catalog: Path, out: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, RL_ATLAS_CATALOG=str(catalog), NO_MKDOCS_2_WARNING="1")
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
+                           "-d", str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def hostile():
+    """The hostile paper record added to the test catalog."""
+    return dict(HOSTILE)
+
+
+@pytest.fixture(scope="session")
+def catalog_dir(tmp_path_factory) -> Path:
+    return hostile_catalog(tmp_path_factory.mktemp("site-catalog") / "catalog")
+
+
+@pytest.fixture(scope="session")
+def catalog(catalog_dir):
+    from rl_atlas import load_catalog
+
+    return load_catalog(catalog_dir)
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory, catalog_dir) -> Path:
+    out = tmp_path_factory.mktemp("site") / "site"
+    proc = build_site(catalog_dir, out)
+    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr[-4000:]}"
+    return out
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site_dir):
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `apt-get update && apt-get install -y chromium` (never a downloaded browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    """A fresh page that records console errors, uncaught exceptions and failed requests."""
+    ctx = browser.new_context(accept_downloads=True)
+    pg = ctx.new_page()
+    pg.set_default_timeout(15000)
+    pg.problems = []
+    pg.on("console", lambda m: pg.problems.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.problems.append(f"uncaught: {e}"))
+    pg.on("requestfailed", lambda r: pg.problems.append(f"request failed: {r.url} {r.failure}"))
+    pg.on("response", lambda r: pg.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    yield pg
+    ctx.close()
