@@ -79,6 +79,8 @@ def check_catalog(cat) -> list[Problem]:
 
     for rid, p in cat.papers.items():
         check_terms("papers", rid, p)
+        for i, r in enumerate(p.related):
+            check_ref("papers", rid, ("related", i), "papers", r)
         for i, a in enumerate(p.algorithms):
             check_ref("papers", rid, ("algorithms", i), "algorithms", a)
         for i, e in enumerate(p.environments):
@@ -133,16 +135,37 @@ def check_catalog(cat) -> list[Problem]:
                 add("papers", rid, ("links", name), f"{parsed.netloc} is not a code host ({', '.join(CODE_HOSTS[:4])}, ...)", "CAT012")
             if _norm_url(url) not in SHAREABLE:
                 link_users[_norm_url(url)].append((rid, name))
+    # records declared `related` (directly or through each other) form one project and may share links
+    project = {rid: rid for rid in cat.papers}
+
+    def find(x: str) -> str:
+        while project[x] != x:
+            project[x] = project[project[x]]
+            x = project[x]
+        return x
+
+    for rid, p in cat.papers.items():
+        for r in p.related:
+            if r in project:
+                project[find(rid)] = find(r)
+
+    def declared_related(a: str, b: str) -> bool:
+        return find(a) == find(b)
+
     for url, users in link_users.items():
         owners = sorted({rid for rid, _ in users})
         if len(owners) > 1:
             for rid, name in users:
-                if rid != owners[0]:
-                    add("papers", rid, ("links", name), f"{url} is also a link of paper {owners[0]!r}; each link belongs to one work", "CAT015")
+                if rid != owners[0] and not declared_related(rid, owners[0]):
+                    add("papers", rid, ("links", name), f"{url} is also a link of paper {owners[0]!r}; each link belongs to one work "
+                        "(list the other record under `related` if both belong to one project)", "CAT015")
 
     # -- survey bibliography numbers --------------------------------------------------------------
     claimed: dict[int, str] = {}
     for rid, p in cat.papers.items():
+        for i, n in enumerate(p.survey_cites_as):
+            if n not in SURVEY_REFS:
+                add("papers", rid, ("survey_cites_as", i), f"{n} is not a bibliography number of the survey (1-568)", "CAT016")
         for i, n in enumerate(p.survey_refs):
             if n not in SURVEY_REFS:
                 add("papers", rid, ("survey_refs", i), f"{n} is not a bibliography number of the survey (1-568)", "CAT016")

@@ -62,6 +62,7 @@ class Paper(_Record):
     survey_refs: list[int] = Field(default_factory=list, description="Numbers of the survey's bibliography entries that cite this work (two when the bibliography lists it twice).")
     survey_sections: list[SectionRef] = Field(default_factory=list, description="Sections of the survey whose text cites the work.")
     survey_tables: list[int] = Field(default_factory=list, description="Tables of the survey (1-10) that list the work.")
+    survey_cites_as: list[int] = Field(default_factory=list, description="Bibliography numbers the survey attaches to this work although the entry itself describes another work (a mis-citation); the number stays in the other record's survey_refs.")
     survey_figures: list[int] = Field(default_factory=list, description="Figures of the survey that name the work (4: the capability wheel, 6: the tree of domain-specific methods).")
     in_companion_list: bool = Field(False, description="Whether the authors' companion list names the work.")
     capabilities: list[RecordId] = Field(default_factory=list, description="Capability terms, derived from the sections and tables that discuss the work.")
@@ -72,6 +73,7 @@ class Paper(_Record):
     base_models: list[str] = Field(default_factory=list, description="Base LLMs the work trains, as the sources list them.")
     environments: list[RecordId] = Field(default_factory=list, description="Environment records the work is evaluated on.")
     frameworks: list[RecordId] = Field(default_factory=list, description="Framework records the work is built on.")
+    related: list[RecordId] = Field(default_factory=list, description="Other paper records of the same project (a follow-up, a blog post and its report) that legitimately share a code or website link with this one.")
     summary: str | None = Field(None, description="One or two sentences, in the project's own words, on what the work does.")
     notes: str | None = Field(None, description="Curation notes: where the sources disagreed and what was decided.")
 

@@ -75,3 +75,11 @@ def test_clean_catalog_exits_0(mini):
     r = subprocess.run([sys.executable, "-m", "rl_atlas", "validate", "--catalog", str(mini)], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "0 error(s)" in r.stderr
+
+
+def test_related_records_may_share_a_link(mini):
+    cat = load_catalog(overlay(mini, "CAT015"))
+    assert any(p.code == "CAT015" for p in cat.problems)
+    shared = mini / "papers" / "shared-link.yaml"
+    shared.write_text(shared.read_text() + "related: [alpha-agent]\n")
+    assert not any(p.code == "CAT015" for p in load_catalog(mini).problems)
