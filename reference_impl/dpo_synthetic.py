@@ -3,16 +3,16 @@
 Catalog record: `algorithms/dpo`. Paper: Rafailov et al. 2023, arXiv 2305.18290 (eq. 7).
 The loss lives in reference_impl/objectives/preference.py.
 
-Task: the prompt is a few distinct letters in random order, e.g. "dbfa=". A valid response is any
-ordering of those letters followed by <eos>. The rule a labeller prefers is "letters in
-alphabetical order": the chosen response is "abdf", the rejected one a random other ordering.
-1. SFT warm-up on random orderings, so the reference model knows the format but has no
-   preference for alphabetical order (it puts ~1/n! of its mass on the sorted answer).
-2. DPO from that reference on (chosen, rejected) pairs.
-Evaluation uses held-out prompts: the implicit-reward margin h_w - h_l and the share of pairs
-where it is positive (the preference accuracy against the reference, 0 at step 0 by
-construction since pi = ref), the policy's own preference log pi(y_w) > log pi(y_l), and the
-share of sampled responses that follow the rule.
+Task: the prompt is a few distinct letters, e.g. "dbf=". Two responses are well formed: the
+letters copied ("dbf") or reversed ("fbd"), each followed by <eos>. The labeller's rule is
+"reverse the prompt": the chosen response is the reversal, the rejected one the copy.
+1. SFT warm-up on an even mix of copies and reversals, so the reference model knows both
+   behaviours and prefers neither.
+2. DPO from that reference on (reversal, copy) pairs.
+Evaluation uses held-out prompts: the mean log-ratio margin h_w - h_l (h = log pi - log ref),
+the share of pairs where it is positive (preference accuracy against the reference; exactly 0
+at step 0, since pi = ref there), the policy's own preference log pi(y_w) > log pi(y_l), and
+the share of sampled responses that reverse (rule_rate) or copy (copy_rate) the prompt.
 
 Run:   python reference_impl/dpo_synthetic.py [--seed 0] [--device cpu|cuda] [--quick]
    or: rl-atlas run dpo-synthetic [--seed N]
@@ -64,7 +64,7 @@ class Config:
     max_len: int = field(default=4, metadata={"help": "most letters in a prompt"})
     n_layer: int = field(default=2, metadata={"help": "transformer blocks"})
     n_embd: int = field(default=64, metadata={"help": "transformer width"})
-    sft_steps: int = field(default=1200, metadata={"help": "SFT warm-up steps on random orderings"})
+    sft_steps: int = field(default=1200, metadata={"help": "SFT warm-up steps on copies and reversals"})
     sft_lr: float = field(default=3e-3, metadata={"help": "Adam learning rate of the warm-up"})
     dpo_steps: int = field(default=300, metadata={"help": "DPO steps"})
     lr: float = field(default=3e-4, metadata={"help": "Adam learning rate of DPO"})
@@ -176,7 +176,7 @@ def run(cfg: Config) -> dict:
     ).to(device)
     t0 = time.time()
 
-    # 1. SFT warm-up: maximum likelihood of random orderings (response tokens only).
+    # 1. SFT warm-up: maximum likelihood of copies and reversals (response tokens only).
     opt = torch.optim.AdamW(policy.parameters(), lr=cfg.sft_lr, weight_decay=0.0)
     for step in range(cfg.sft_steps):
         b = task.sft_batch(cfg.batch_size)
