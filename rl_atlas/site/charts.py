@@ -133,13 +133,17 @@ def lineage_svg(cat, g: nx.MultiDiGraph, here: str, table_page: str) -> str:
         fam = list(FAMILY_COLOURS).index(a.family) if a and a.family in FAMILY_COLOURS else 9
         return (fam, a.year if a and a.year else 0, n)
 
-    box_w, box_h, col_gap, row_gap = 150, 26, 60, 10
-    pos = {}
-    for c, nodes in by_col.items():
-        for i, n in enumerate(sorted(nodes, key=key)):
-            pos[n] = (10 + c * (box_w + col_gap), 40 + i * (box_h + row_gap))
-    width = 10 + (max(by_col) + 1) * (box_w + col_gap)
-    height = 50 + max(len(v) for v in by_col.values()) * (box_h + row_gap)
+    # a generation with very many members wraps into sub-columns of at most max_rows (edges into a wrapped
+    # sub-column cross the one before it, so keep the limit high)
+    box_w, box_h, col_gap, row_gap, max_rows = 140, 26, 60, 10, 40
+    pos, slot = {}, 0
+    for c in sorted(by_col):
+        nodes = sorted(by_col[c], key=key)
+        for i, n in enumerate(nodes):
+            pos[n] = (10 + (slot + i // max_rows) * (box_w + col_gap), 40 + (i % max_rows) * (box_h + row_gap))
+        slot += (len(nodes) + max_rows - 1) // max_rows
+    width = 10 + slot * (box_w + col_gap)
+    height = 50 + min(max_rows, max(len(v) for v in by_col.values())) * (box_h + row_gap)
     parts = ['<defs><marker id="arr" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
              'orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="#777"/></marker></defs>']
     legend_x = 10

@@ -321,7 +321,7 @@ def frameworks_table(ctx: Ctx) -> str:
 def graph_page(ctx: Ctx) -> str:
     here = "graph.md"
     return "\n".join([
-        front_matter(title="Graph"), "# The catalog as a graph\n",
+        front_matter(title="Graph", hide=["navigation", "toc"]), "# The catalog as a graph\n",
         "Both drawings are made at build time from the same networkx graph that `rl-atlas graph` exports. "
         "Every box is a link.\n",
         "## Algorithm lineage {: #lineage }\n",
