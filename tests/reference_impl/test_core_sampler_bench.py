@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import pathlib
+import sys
 
 import pytest
 
@@ -13,6 +14,7 @@ def test_sampler_speed_smoke(tmp_path, capsys):
     pytest.importorskip("transformers", reason="transformers not installed: the side-by-side benchmark needs it")
     spec = importlib.util.spec_from_file_location("sampler_speed", ROOT / "benchmarks" / "sampler_speed.py")
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up there
     spec.loader.exec_module(mod)
     out = tmp_path / "speed.json"
     args = ["--device", "cpu", "--batch", "2", "--prompt-len", "4", "--new-tokens", "3", "--repeats", "1", "--out", str(out)]
