@@ -10,7 +10,7 @@ the implicit reward of a response is its log-ratio to the frozen reference model
 
 DPO (Rafailov et al. 2023) fits a Bradley-Terry model on these rewards:
     L_DPO = -log sigmoid( beta * (h_w - h_l) )                                               (1)
-IPO (Azar et al. 2023) regresses the same margin onto a fixed target, so it cannot be
+IPO (Azar et al. 2024) regresses the same margin onto a fixed target, so it cannot be
 driven to infinity when preferences are deterministic:
     L_IPO = ( (h_w - h_l) - 1/(2 tau) )^2                                                    (2)
 SimPO (Meng et al. 2024) needs no reference model; its reward is the LENGTH-AVERAGED log-prob
