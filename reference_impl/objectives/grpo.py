@@ -60,18 +60,24 @@ def clipped_surrogate(
     advantages: torch.Tensor,
     eps_low: float = 0.2,
     eps_high: float | None = None,
+    mask: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Per-token -min(r A, clip(r, 1-eps_low, 1+eps_high) A), the first term of eq. (2).
 
     `advantages` is (B,) (one per sequence) or (B, T). eps_high defaults to eps_low (symmetric
     PPO clip); DAPO's clip-higher sets eps_high > eps_low so low-probability tokens can grow.
     Once r leaves the clip range on the side that would increase the objective, the min picks
-    the constant clipped term and that token's gradient is zero.
+    the constant clipped term and that token's gradient is zero. With `mask`, the log-ratio is
+    set to 0 outside it before the exp, so junk log-probs at padded slots cannot overflow to
+    inf (whose backward would give 0 * inf = NaN even though the slot is masked later).
     """
     eps_high = eps_low if eps_high is None else eps_high
     if advantages.dim() == 1:
         advantages = advantages[:, None]
-    ratio = torch.exp(logp - old_logp)
+    log_ratio = logp - old_logp
+    if mask is not None:
+        log_ratio = torch.where(mask.bool(), log_ratio, torch.zeros_like(log_ratio))
+    ratio = torch.exp(log_ratio)
     unclipped = ratio * advantages
     clipped = ratio.clamp(1.0 - eps_low, 1.0 + eps_high) * advantages
     return -torch.min(unclipped, clipped)
@@ -121,15 +127,15 @@ def grpo_loss(
     """Eq. (2) aggregated by `mode`. Returns (loss, stats) with stats: clip_fraction (share of
     masked tokens where the clipped term is active), kl (mean k3, if a reference is given) and
     ratio (mean r). All of logp, old_logp, ref_logp, mask are (B, T) over response tokens."""
-    per_token = clipped_surrogate(logp, old_logp, advantages, eps_low, eps_high)
+    per_token = clipped_surrogate(logp, old_logp, advantages, eps_low, eps_high, mask)
     stats = {}
     if ref_logp is not None and beta != 0.0:
-        kl = kl_estimate(logp, ref_logp, "k3")
+        kl = kl_estimate(logp, torch.where(mask.bool(), ref_logp, logp.detach()), "k3")  # 0 off the mask
         per_token = per_token + beta * kl
         stats["kl"] = masked_mean(kl.detach(), mask).item()
     loss = aggregate_loss(per_token, mask, mode, max_len, num_tokens)
     with torch.no_grad():
-        ratio = torch.exp(logp - old_logp)
+        ratio = torch.exp(torch.where(mask.bool(), logp - old_logp, torch.zeros_like(logp)))
         eh = eps_low if eps_high is None else eps_high
         adv = advantages[:, None] if advantages.dim() == 1 else advantages
         clipped = ((ratio > 1 + eh) & (adv > 0)) | ((ratio < 1 - eps_low) & (adv < 0))

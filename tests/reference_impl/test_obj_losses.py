@@ -141,3 +141,20 @@ def test_dpo_gradient_raises_chosen_lowers_rejected():
     dpo_loss(pc, pr, torch.tensor([-1.0]), torch.tensor([-1.0]), beta=0.1)[0].backward()
     # at margin 0: d/d pc = -beta * sigmoid(0) = -0.05, d/d pr = +0.05
     assert (pc.grad.item(), pr.grad.item()) == pytest.approx((-0.05, 0.05))
+
+
+def test_junk_at_padded_slots_cannot_poison_gradients():
+    # A padded slot whose log-prob is absurd (exp overflows to inf in float32) must give a finite
+    # loss AND finite gradients: 0 * inf in the backward pass would otherwise write NaN.
+    logp = torch.tensor([[-1.0, 500.0], [-2.0, -1.0]], requires_grad=True)
+    old = torch.tensor([[-1.1, 0.0], [-2.0, -1.2]])
+    ref = torch.tensor([[-1.0, -900.0], [-2.1, -1.0]])
+    mask = torch.tensor([[1, 0], [1, 1]])
+    for mode in ("grpo", "bnpo", "dr_grpo", "dapo"):
+        logp.grad = None
+        loss, _ = grpo_loss(logp, old, torch.tensor([1.0, -1.0]), mask, ref_logp=ref, beta=0.1, mode=mode)
+        loss.backward()
+        assert torch.isfinite(loss) and torch.isfinite(logp.grad).all() and logp.grad[0, 1] == 0
+    logp.grad = None
+    gspo_loss(logp, old, torch.tensor([1.0, -1.0]), mask, eps_low=0.5, eps_high=0.5)[0].backward()
+    assert torch.isfinite(logp.grad).all() and logp.grad[0, 1] == 0
