@@ -12,6 +12,8 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # torch is pinned to the CPU wheel CI has on disk; the project itself asks only for a range (see pyproject.toml).
 TORCH_CPU ?= torch==2.13.0
+# Material for MkDocs prints an end-of-life banner on every build; the project has read it.
+export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-site setup-all validate serve site test test-fast bench schemas export clean
