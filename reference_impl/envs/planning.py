@@ -15,6 +15,7 @@ costs `invalid_penalty`, leaves the agent in place and uses up a turn.
 from __future__ import annotations
 
 from collections import deque
+from functools import lru_cache
 
 import gymnasium as gym
 import numpy as np
@@ -88,9 +89,11 @@ def greedy_succeeds(grid: np.ndarray, start: int, max_turns: int, tries: int = 8
     return wins / tries
 
 
+@lru_cache(maxsize=16)
 def make_layouts(n_layouts: int, size: int, max_turns: int, seed: int) -> list[tuple[np.ndarray, int]]:
     """Random layouts (grid, start) with a safe path of at most `max_turns - 2` moves; half of them
-    chosen among those where the greedy walker mostly fails (< 50% success), half among the rest."""
+    chosen among those where the greedy walker mostly fails (< 50% success), half among the rest.
+    Cached: every env built with the same arguments shares the pool (the grids are never modified)."""
     rng = np.random.default_rng(seed)
     hard, easy = [], []
     while len(hard) < (n_layouts + 1) // 2 or len(easy) < n_layouts // 2:
