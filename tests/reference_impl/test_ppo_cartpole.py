@@ -25,10 +25,11 @@ def test_config_flags_parse():
 
 
 def test_short_run_learns():
-    # 25k steps (about 4 s on one core): the mean of the last 100 training episodes must clearly beat
-    # the untrained policy's mean return, measured in the same run with the same seed.
-    out = cartpole_ppo.train(cartpole_ppo.parse_config(["--seed", "1", "--total-timesteps", "25000", "--device", "cpu",
+    # 30k steps (4-8 s on one core): the mean of the last 100 training episodes must be at least three
+    # times the untrained policy's mean return, both measured in this run with the same seed.
+    # (Seeds 1-8 at this budget gave `after` between 123 and 263 for `before` between 20 and 29.)
+    out = cartpole_ppo.train(cartpole_ppo.parse_config(["--seed", "1", "--total-timesteps", "30000", "--device", "cpu",
                                                         "--log-every", "0"]))
-    assert out["after"] > 2 * out["before"] + 50, out
+    assert out["after"] >= 3 * out["before"], out
     # the episodes logged are the ones the summary was made from
     assert out["episodes"] and out["episodes"][-1][0] <= out["steps"]
