@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import torch
 
+ALGORITHM = "ppo"  # the catalog record these functions implement: catalog/algorithms/ppo.yaml
+
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
     """Mean of `x` over the entries where `mask` is 1 (plain mean when there is no mask)."""

@@ -2,7 +2,8 @@
 
 on_files          load the catalog ($RL_ATLAS_CATALOG, else ./catalog), add every generated page and asset as a
                   virtual file (paper pages marked not-in-nav) and set the nav to the pages that exist
-on_page_markdown  fill the `<!-- atlas:NAME -->` markers of hand-written pages (home counts, schema reference)
+on_page_markdown  fill the `<!-- atlas:NAME -->` markers of hand-written pages (home counts, schema reference) and
+                  turn their TeX maths into MathML (rl_atlas/site/math.py)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from mkdocs.structure.files import File, InclusionLevel
 
 from rl_atlas.catalog import load_catalog
+from rl_atlas.site.math import render_math
 from rl_atlas.site.pages import generate
 
 log = logging.getLogger("mkdocs.plugins.rl_atlas")
@@ -40,6 +42,7 @@ def on_files(files, config):
         files.append(File.generated(config, uri, content=data))
     config.nav = site.nav
     _state["inserts"] = site.inserts
+    _state["generated"] = set(site.pages) | set(site.hidden)
     log.info("rl-atlas: %d papers, %d generated pages in %.1f s", len(cat.papers),
              len(site.pages) + len(site.hidden), time.perf_counter() - t0)
     return files
@@ -51,4 +54,6 @@ def on_page_markdown(markdown, page, config, files):
         if marker not in markdown:
             log.warning("rl-atlas: %s has no %s marker", page.file.src_uri, marker)
         markdown = markdown.replace(marker, text)
+    if page.file.src_uri not in _state.get("generated", set()):  # catalog text is never read as TeX
+        markdown = render_math(markdown, page.file.src_uri)
     return markdown
