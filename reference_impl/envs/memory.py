@@ -5,7 +5,8 @@ An episode asks for the value of one key, e.g. ``c``. The stream is ``n_chunks``
 in the whole stream, the other pairs are distractors.
 
 ``mode="memory"`` (the mechanism). Turn t shows ``"c|<memory>|<chunk t>"``; the action is the new memory,
-exactly ``memory_size`` characters (shorter is padded with ``_``, longer is cut and penalised). After the
+exactly ``memory_size`` characters (shorter is padded with ``_``, longer is cut and penalised), or ``=``
+as shorthand for "keep the memory unchanged". After the
 last chunk the observation is ``"c|<memory>|?"`` and the action is the answer, one digit. The agent never
 sees more than its memory and the current chunk.
 
@@ -23,7 +24,7 @@ from gymnasium import spaces
 
 KEYS = "abcdefgh"
 VALUES = "0123456789"
-CHARSET = KEYS + VALUES + "|?_"
+CHARSET = KEYS + VALUES + "|?_="
 
 
 class ChunkedMemoryEnv(gym.Env):
@@ -79,9 +80,11 @@ class ChunkedMemoryEnv(gym.Env):
                 correct, reward, verdict = False, -self.bad_action_penalty, "malformed answer"
             self._obs = f"{self.query}|{self.memory if self.mode == 'memory' else ''}|{text[:4] or '_'}"
             return self._obs, reward, True, False, {"correct": correct, "verdict": verdict}
-        # A memory-writing turn: keep exactly memory_size characters.
+        # A memory-writing turn: "=" keeps the memory as it is; anything else is the new memory, cut or
+        # padded to exactly memory_size characters.
         penalty = self.bad_action_penalty if len(text) > self.memory_size else 0.0
-        self.memory = text[: self.memory_size].replace("|", "_").replace("?", "_").ljust(self.memory_size, "_")
+        if text != "=":
+            self.memory = "".join(c if c in KEYS + VALUES else "_" for c in text[: self.memory_size]).ljust(self.memory_size, "_")
         self.turn += 1
         self._obs = self._observe()
         return self._obs, -penalty, False, False, {"verdict": "memory too long, cut" if penalty else "memory written"}

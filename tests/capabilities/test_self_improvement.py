@@ -36,3 +36,16 @@ def test_malformed_votes(action):
     obs, reward, terminated, _, info = env.step(action)
     assert terminated and info["pseudo_label"] is None and reward == -env.bad_action_penalty
     assert env.observation_space.contains(obs)
+
+
+def test_script_smoke(capsys):
+    """A tiny budget: the script runs both test-time runs end to end and prints the required keys.
+    (No learning assertion yet: at the --quick budget the majority-vote reward does not beat the warm-up; see the report.)"""
+    import json
+
+    from reference_impl.capabilities import self_improvement
+
+    assert self_improvement.main(["--quick", "--warmup-steps", "5", "--rl-steps", "2", "--test-questions", "8"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"capability", "metric", "baseline", "before", "after", "steps", "seconds"} <= out.keys()
+    assert out["capability"] == "self-improvement" and "maj_at_k_before" in out

@@ -1,0 +1,214 @@
+"""Memory: RL for a bounded memory rewritten chunk by chunk (MEM1 / MemAgent style), vs a truncated context.
+
+Papers: MemAgent (overwrite a fixed-size memory while reading a long input in segments, trained with
+multi-conversation RL), MEM1 (keep an internal state of constant size across turns, outcome reward).
+
+Task (`ChunkedMemoryEnv`): the question names a key (``c``); the stream has `n_chunks` chunks of key-value
+pairs, and the key's value is in exactly one of them. Turn t shows only ``"c|<memory>|<chunk t>"``; the
+policy writes the next memory (`memory_size` characters). After the last chunk it sees ``"c|<memory>|?"``
+and answers one digit. Reward: 1 when right, given only at the end.
+
+Training (GRPO across turns, as MemAgent does). G episodes share the same stream; each episode is
+n_chunks + 1 separate (prompt, response) conversations, and every conversation of episode i gets the
+episode's advantage A_i = (R_i - mean R) / (std R + eps). The loss is the clipped surrogate of eq. (2) in
+`reasoning.py`, averaged per conversation. So a memory write earns credit only through the final answer.
+
+Setup. Supervised warm-up on a sloppy teacher: it stores the fact (its value, or key and value when
+memory_size >= 2) when it sees it, but on an irrelevant chunk it overwrites its memory with that chunk's
+first pair half of the time instead of writing ``=`` (keep), so the fact often gets lost. Then the same GRPO budget for
+  * baseline: a policy that reads the question plus the last `memory_size + chunk_len` characters of the
+    stream (the same context size as the memory agent) and answers at once;
+  * mechanism: the memory agent.
+Departures: no reasoning text, memory of two characters, one fact to keep, character-level toy task.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+if __package__ in (None, ""):  # run as a file: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
+                                 collate, generate, pad_sequences, pick_device, seed_everything, token_logprobs)
+from reference_impl.envs.memory import CHARSET, VALUES, ChunkedMemoryEnv
+from reference_impl.objectives import grpo
+
+
+@dataclass
+class Config:
+    seed: int = field(default=1, metadata={"help": "random seed"})
+    device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
+    threads: int = field(default=1, metadata={"help": "torch CPU threads"})
+    quick: bool = field(default=False, metadata={"help": "small CPU configuration used by the tests"})
+    n_chunks: int = field(default=12, metadata={"help": "chunks in the stream"})
+    pairs_per_chunk: int = field(default=1, metadata={"help": "key-value pairs per chunk"})
+    memory_size: int = field(default=1, metadata={"help": "characters of memory (1: the value; 2+: key and value)"})
+    demo_keep_rate: float = field(default=0.5, metadata={"help": "how often the warm-up teacher keeps its memory on an irrelevant chunk (else overwrites it)"})
+    n_layer: int = field(default=4, metadata={"help": "transformer blocks"})
+    n_embd: int = field(default=128, metadata={"help": "transformer width"})
+    warmup_steps: int = field(default=2000, metadata={"help": "supervised warm-up updates (both policies)"})
+    warmup_lr: float = field(default=3e-3, metadata={"help": "warm-up learning rate"})
+    rl_steps: int = field(default=300, metadata={"help": "GRPO updates (both policies)"})
+    prompts_per_step: int = field(default=64, metadata={"help": "distinct streams per update"})
+    group_size: int = field(default=16, metadata={"help": "G, episodes per stream"})
+    lr: float = field(default=3e-4, metadata={"help": "RL learning rate"})
+    eps: float = field(default=0.2, metadata={"help": "clip range of the ratio"})
+    eval_episodes: int = field(default=200, metadata={"help": "held-out streams for evaluation"})
+    eval_every: int = field(default=50, metadata={"help": "evaluate every this many updates"})
+
+
+QUICK = dict(n_chunks=6, n_layer=2, n_embd=64, warmup_steps=400, rl_steps=30, prompts_per_step=16, group_size=8,
+             lr=1e-3, eval_every=5)
+
+
+def parse_config(argv) -> Config:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for f in dataclasses.fields(Config):
+        flag = f"--{f.name.replace('_', '-')}"
+        if f.type in ("bool", bool):
+            parser.add_argument(flag, action="store_true", help=f.metadata["help"])
+        else:
+            parser.add_argument(flag, type=type(f.default), default=None, help=f.metadata["help"])
+    args = parser.parse_args(argv)
+    cfg = dataclasses.replace(Config(), **QUICK) if args.quick else Config()
+    return dataclasses.replace(cfg, **{k: v for k, v in vars(args).items() if v is not None})
+
+
+def make_env(cfg: Config, mode: str) -> ChunkedMemoryEnv:
+    return ChunkedMemoryEnv(cfg.n_chunks, cfg.pairs_per_chunk, cfg.memory_size, mode=mode)
+
+
+def conversation(tok, obs: str, response: str) -> TokenBuffer:
+    return TokenBuffer().add([tok.bos_id] + tok.encode(obs), PROMPT).add(tok.encode(response) + [tok.eos_id], POLICY)
+
+
+def teacher_episode(tok, env: ChunkedMemoryEnv, seed: int, cfg: Config, gen: torch.Generator) -> list[TokenBuffer]:
+    """The imperfect teacher's conversations for one stream (either mode)."""
+    obs, info = env.reset(seed=seed)
+    guess = "0"  # the teacher's fallback when it does not know
+    if env.mode == "truncate":  # right whenever the fact is in view, a guess otherwise
+        tail = obs.split("|")[1]
+        seen = [tail[i + 1] for i in range(len(tail) - 1) if tail[i] == env.query and i % 2 == len(tail) % 2]
+        return [conversation(tok, obs, seen[0] if seen else guess)]
+    convs = []
+    for t in range(env.n_chunks):  # stores the fact when it sees it, but often overwrites it with noise later
+        chunk, write = env.chunks[t], "="  # "=" keeps the memory unchanged
+        pair = chunk[:2] if env.query not in chunk[0::2] else env.query + chunk[chunk.index(env.query) + 1]
+        if pair[0] == env.query or float(torch.rand(1, generator=gen)) >= cfg.demo_keep_rate:
+            write = pair[1:] if cfg.memory_size == 1 else pair.ljust(cfg.memory_size, "_")  # value, or key+value
+        convs.append(conversation(tok, obs, write))
+        obs, *_ = env.step(write)
+    if cfg.memory_size == 1:
+        answer = env.memory if env.memory in VALUES else guess
+    else:
+        answer = env.memory[1] if env.memory[0] == env.query else guess
+    return convs + [conversation(tok, obs, answer)]
+
+
+# ---------------------------------------------------------------- rollout: every episode in lock-step, turn by turn
+@torch.no_grad()
+def rollout(model, tok, seeds, n_per, cfg, device, mode):
+    """n_per episodes per stream seed. Returns conversations, which episode each belongs to, rewards, correct."""
+    envs = [make_env(cfg, mode) for _ in range(len(seeds) * n_per)]
+    obs = [env.reset(seed=int(seeds[i // n_per]))[0] for i, env in enumerate(envs)]
+    convs, owner = [], []
+    reward, correct = torch.zeros(len(envs)), torch.zeros(len(envs))
+    n_turns = 1 if mode == "truncate" else cfg.n_chunks + 1
+    for turn in range(n_turns):
+        prompts = [[tok.bos_id] + tok.encode(o) for o in obs]
+        ids, mask = pad_sequences(prompts, tok.pad_id, side="left", device=device)
+        with autocast(device):
+            ro = generate(model, ids, mask, cfg.memory_size + 1, stop_ids=[tok.eos_id], pad_id=tok.pad_id)
+        for i, env in enumerate(envs):
+            resp = [t for t, m in zip(ro.responses[i].tolist(), ro.response_mask[i].tolist()) if m]
+            convs.append(TokenBuffer().add(prompts[i], PROMPT).add(resp, POLICY))
+            owner.append(i)
+            obs[i], r, done, _, info = env.step(tok.decode(resp, skip_special=True))
+            reward[i] += r
+            if done:
+                correct[i] = float(info["correct"])
+    return convs, torch.tensor(owner), reward, correct
+
+
+def train(model, tok, cfg, device, gen, mode, eval_seeds) -> list[dict]:
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+    evaluate = lambda: round(float(rollout(model, tok, eval_seeds, 1, cfg, device, mode)[3].mean()), 4)  # noqa: E731
+    curve = [{"step": 0, "accuracy": evaluate()}]
+    for step in range(1, cfg.rl_steps + 1):
+        seeds = torch.randint(0, 2**31 - 1, (cfg.prompts_per_step,), generator=gen).tolist()
+        convs, owner, rewards, _ = rollout(model, tok, seeds, cfg.group_size, cfg, device, mode)
+        adv = grpo.group_advantages(rewards, cfg.group_size)[owner].to(device)  # the episode's advantage, every turn
+        batch = collate(convs, tok.pad_id, device=device)
+        with torch.no_grad(), autocast(device):
+            old_logp = token_logprobs(model, batch.input_ids, batch.attention_mask)
+        with autocast(device):
+            logp = token_logprobs(model, batch.input_ids, batch.attention_mask)
+        loss, _ = grpo.grpo_loss(logp.float(), old_logp.float(), adv, batch.loss_mask.float(), cfg.eps, mode="grpo")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if step % cfg.eval_every == 0 or step == cfg.rl_steps:
+            curve.append({"step": step, "accuracy": evaluate(), "train_reward": round(float(rewards.mean()), 4)})
+    return curve
+
+
+def warm_up(tok, cfg, device, gen, mode) -> TinyTransformer:
+    model = TinyTransformer(PolicyConfig(tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=32)).to(device)
+    opt, env = torch.optim.AdamW(model.parameters(), lr=cfg.warmup_lr), make_env(cfg, mode)
+    per_step = 64 if mode == "truncate" else 64 // (cfg.n_chunks + 1) + 1  # about 64 conversations per step
+    for _ in range(cfg.warmup_steps):
+        seeds = torch.randint(0, 2**31 - 1, (per_step,), generator=gen).tolist()
+        batch = collate([c for s in seeds for c in teacher_episode(tok, env, s, cfg, gen)], tok.pad_id, device=device)
+        with autocast(device):
+            logp = token_logprobs(model, batch.input_ids, batch.attention_mask)
+        loss = -(logp * batch.loss_mask).sum() / batch.loss_mask.sum()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return model
+
+
+def main(argv: list[str] | None = None) -> int:
+    cfg = parse_config(argv)
+    torch.set_num_threads(cfg.threads)
+    seed_everything(cfg.seed)
+    device = pick_device(None if cfg.device == "auto" else cfg.device)
+    start = time.time()
+    gen = torch.Generator().manual_seed(cfg.seed)
+    tok = CharTokenizer(CHARSET)
+    eval_seeds = [10**9 + 1000 * cfg.seed + i for i in range(cfg.eval_episodes)]  # streams never used in training
+
+    truncated = warm_up(tok, cfg, device, gen, "truncate")
+    baseline_curve = train(truncated, tok, cfg, device, gen, "truncate", eval_seeds)
+    agent = warm_up(tok, cfg, device, gen, "memory")
+    t0 = time.time()
+    curve = train(agent, tok, cfg, device, gen, "memory", eval_seeds)
+    rl_seconds = time.time() - t0
+    result = {
+        "capability": "memory", "metric": "final-answer accuracy",
+        "before": curve[0]["accuracy"], "baseline": baseline_curve[-1]["accuracy"], "after": curve[-1]["accuracy"],
+        "baseline_before": baseline_curve[0]["accuracy"],
+        "baseline_method": "truncated context of the same size (question + last memory_size+chunk_len characters), same warm-up and GRPO budget",
+        "context_chars": 4 + cfg.memory_size + 2 * cfg.pairs_per_chunk, "stream_chars": 2 * cfg.pairs_per_chunk * cfg.n_chunks,
+        "steps": cfg.rl_steps, "seed": cfg.seed, "device": str(device), "seconds": round(time.time() - start, 1),
+        "rl_episodes_per_second": round(cfg.rl_steps * cfg.prompts_per_step * cfg.group_size / rl_seconds, 1),
+        "curve": curve, "baseline_curve": baseline_curve,
+    }
+    if device.type == "cuda":
+        result["peak_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
