@@ -80,7 +80,8 @@ def test_value_net_learns_distance_to_goal():
     grid = np.array([list("....G"), list(".###."), list("....."), list("....."), list(".....")])
     states = [(0, c) for c in range(25) if grid.flat[c] != "#" and grid.flat[c] != "G"]
     vnet = train_value(Config(value_steps=400), states, [(grid, 20)], "cpu")
-    v = {c: float(vnet(features(grid, c)[None])[0]) for _, c in states}
+    with torch.no_grad():
+        v = {c: float(vnet(features(grid, c)[None])[0]) for _, c in states}
     assert v[3] > v[2] > v[1] > v[0]  # 1, 2, 3 and 4 moves from the goal (gamma < 1)
     assert v[14] > v[13] > v[20]  # 2, 3 and 8 moves (the wall row forces the long way round)
 
