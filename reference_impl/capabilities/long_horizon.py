@@ -234,7 +234,7 @@ def train(model, tok, cfg: Config, device, mode: str, gen: torch.Generator):
         if steps_to_target is None and rate >= cfg.target:
             steps_to_target = it + 1
         if it % cfg.curve_every == 0 or it == cfg.iterations - 1:
-            curve.append([it + 1, rate])
+            curve.append({"step": it + 1, "success_rate": rate})
     return curve, steps_to_target, tokens
 
 

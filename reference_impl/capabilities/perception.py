@@ -192,7 +192,8 @@ def supervised(model, tok, env, cfg, device, steps: int, lr: float, rng, curve=N
             model.eval()
             with torch.no_grad():
                 greedy = sample(model, imgs.to(device), ids[:, :2], 4, 0.0, None)
-            curve.append([it + 1, float(np.mean([score(env, s, tok.decode(r[2:].tolist())) for s, r in zip(states, greedy)]))])
+            curve.append({"step": it + 1, "iou": float(np.mean([score(env, s, tok.decode(r[2:].tolist()))
+                                                                for s, r in zip(states, greedy)]))})
 
 
 def grpo(model, tok, env, cfg, device, rng, gen, binary: bool = False):
@@ -217,8 +218,12 @@ def grpo(model, tok, env, cfg, device, rng, gen, binary: bool = False):
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         tokens += ids.numel() + 64 * ids.shape[0]
-        if it % cfg.curve_every == 0 or it == cfg.iterations - 1:
-            curve.append([it + 1, float(iou.mean())])
+        if it % cfg.curve_every == 0 or it == cfg.iterations - 1:  # greedy IoU on this batch's pictures
+            model.eval()
+            with torch.no_grad():
+                greedy = sample(model, imgs[::cfg.group_size], ids[::cfg.group_size, :2], 4, 0.0, None)
+            curve.append({"step": it + 1, "iou": float(np.mean([score(env, s, tok.decode(r[2:].tolist()))
+                                                                for s, r in zip(states[::cfg.group_size], greedy)]))})
     return curve, tokens
 
 

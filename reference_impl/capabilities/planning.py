@@ -232,7 +232,7 @@ def train(model, tok, cfg, device, mode: str, gen):
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         if it % cfg.curve_every == 0 or it == cfg.iterations - 1:
-            curve.append([it + 1, float(success.mean())])
+            curve.append({"step": it + 1, "success_rate": float(success.mean())})
     return curve, tokens
 
 
