@@ -39,3 +39,20 @@ def test_every_objective_module_names_existing_records(real_catalog):
         _, declared = _module_info(file)
         assert declared, f"{file.name} names no catalog algorithm record"
         assert declared <= set(real_catalog.algorithms), f"{file.name}: {declared - set(real_catalog.algorithms)}"
+
+
+def test_capability_terms_link_to_their_runnable_script(real_catalog):
+    import importlib.util
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from reference_impl.registry import RUNS
+
+    for cid, term in real_catalog.capabilities.items():
+        if cid == "collaboration":
+            continue  # no reference implementation (yet)
+        assert term.implementation, cid
+        assert (ROOT / term.implementation).is_file(), term.implementation
+        module = RUNS[cid][0]
+        assert term.implementation == module.replace(".", "/") + ".py"
+        assert importlib.util.find_spec(module) is not None
