@@ -14,7 +14,6 @@ bonus), so that benchmarks/cartpole_vs_sb3.py can run both with the same numbers
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import os
@@ -31,6 +30,7 @@ import torch.nn as nn
 
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from reference_impl.core.config import parse_config as parse_flags  # noqa: E402
 from reference_impl.objectives import ppo as objectives  # noqa: E402
 
 
@@ -65,16 +65,8 @@ class Config:
 
 
 def parse_config(argv: list[str] | None = None) -> Config:
-    """Build an argparse parser from the dataclass: one --flag per field, its help from the metadata."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for f in dataclasses.fields(Config):
-        flag = "--" + f.name.replace("_", "-")
-        if f.type in ("bool", bool):
-            parser.add_argument(flag, default=f.default, action=argparse.BooleanOptionalAction, help=f.metadata["help"])
-        else:
-            kind = {"int": int, "float": float, "str": str}.get(str(f.type).split(" |")[0], str)
-            parser.add_argument(flag, default=f.default, type=kind, help=f.metadata["help"] + f" (default {f.default})")
-    return Config(**vars(parser.parse_args(argv)))
+    """One --flag per dataclass field, its help from the field metadata (reference_impl/core/config.py)."""
+    return parse_flags(Config, argv, __doc__.split("\n")[0])
 
 
 def pick_device(name: str) -> torch.device:

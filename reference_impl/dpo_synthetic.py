@@ -21,7 +21,6 @@ Progress goes to stderr; stdout gets one JSON line.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import os
@@ -50,6 +49,7 @@ from reference_impl.core import (  # noqa: E402
     seed_everything,
     token_logprobs,
 )
+from reference_impl.core.config import parse_config as parse_flags  # noqa: E402
 from reference_impl.objectives.preference import dpo_loss, sequence_logps  # noqa: E402
 
 
@@ -79,22 +79,8 @@ QUICK = dict(sft_steps=200, dpo_steps=120, lr=1e-3, eval_pairs=96, eval_every=40
 
 
 def parse_config(argv: list[str] | None = None) -> Config:
-    """One --flag per dataclass field, its help from the field metadata."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for f in dataclasses.fields(Config):
-        flag = "--" + f.name.replace("_", "-")
-        if f.type in (bool, "bool"):
-            parser.add_argument(flag, default=f.default, action=argparse.BooleanOptionalAction, help=f.metadata["help"])
-        else:
-            kind = {"int": int, "float": float, "str": str}[f.type if isinstance(f.type, str) else f.type.__name__]
-            parser.add_argument(flag, type=kind, default=f.default, help=f.metadata["help"])
-    cfg = Config(**vars(parser.parse_args(argv)))
-    if cfg.quick:  # shrink the budget, but keep anything set explicitly on the command line
-        given = {a.split("=")[0] for a in (argv or []) if a.startswith("--")}
-        for k, v in QUICK.items():
-            if "--" + k.replace("_", "-") not in given:
-                setattr(cfg, k, v)
-    return cfg
+    """One --flag per dataclass field; --quick shrinks the budget, explicit flags still win."""
+    return parse_flags(Config, argv, __doc__.split("\n")[0], quick=QUICK)
 
 
 # ---------------------------------------------------------------- data

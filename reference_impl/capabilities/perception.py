@@ -24,10 +24,7 @@ reasoning text, one gradient step per batch (ratio 1, so no clipping) and no KL 
 
 from __future__ import annotations
 
-import argparse
-import ast
 import dataclasses
-import inspect
 import json
 import sys
 import time
@@ -42,6 +39,7 @@ if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
+from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.core import selective_log_softmax
 from reference_impl.envs.perception import HEX, KINDS, PerceptionEnv
 from reference_impl.objectives.grpo import group_advantages
@@ -228,20 +226,8 @@ def grpo(model, tok, env, cfg, device, rng, gen, binary: bool = False):
 
 
 def parse(argv) -> Config:
-    """argparse from the dataclass; each field's docstring becomes its --help text."""
-    tree = ast.parse(inspect.getsource(Config)).body[0].body
-    docs = {a.target.id: b.value.value for a, b in zip(tree, tree[1:])
-            if isinstance(a, ast.AnnAssign) and isinstance(b, ast.Expr)}
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for f in dataclasses.fields(Config):
-        flag = f"--{f.name.replace('_', '-')}"
-        if isinstance(f.default, bool):
-            p.add_argument(flag, action="store_true", help=docs.get(f.name))
-        else:
-            p.add_argument(flag, type=type(f.default), default=None, help=docs.get(f.name))
-    args = {k: v for k, v in vars(p.parse_args(argv)).items() if v is not None and v is not False}
-    base = QUICK if args.get("quick") else {"binary_baseline": True}
-    return Config(**{**base, **args})
+    """One --flag per dataclass field; each field's docstring is its --help text."""
+    return parse_flags(Config, argv, __doc__.splitlines()[0], quick=QUICK, full={"binary_baseline": True})
 
 
 def main(argv: list[str] | None = None) -> int:

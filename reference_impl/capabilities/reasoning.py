@@ -24,7 +24,6 @@ Departures: no KL term by default (--kl-coef), one update per batch, character-l
 
 from __future__ import annotations
 
-import argparse
 import copy
 import dataclasses
 import json
@@ -41,6 +40,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
                                  collate, frozen_copy, generate, pad_sequences, pick_device,
                                  seed_everything, token_logprobs)
+from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.envs.reasoning import CHARSET, ArithmeticEnv
 from reference_impl.objectives import dapo, grpo
 
@@ -77,20 +77,10 @@ QUICK = dict(max_operand=9, n_layer=2, n_embd=64, warmup_steps=300, rl_steps=120
 
 
 def parse_config(argv) -> Config:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for f in dataclasses.fields(Config):
-        if f.type in ("bool", bool):
-            parser.add_argument(f"--{f.name.replace('_', '-')}", action="store_true", help=f.metadata["help"])
-        else:
-            parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=None, help=f.metadata["help"])
-    args = parser.parse_args(argv)
-    cfg = Config(quick=args.quick)
-    if cfg.quick:
-        cfg = dataclasses.replace(cfg, **QUICK)
-    if args.loss == "dapo" and args.eps_high is None:
-        args.eps_high = 0.28  # DAPO's clip-higher
-    overrides = {k: v for k, v in vars(args).items() if v is not None and k != "quick"}
-    return dataclasses.replace(cfg, **overrides)
+    cfg = parse_flags(Config, argv, __doc__.splitlines()[0], quick=QUICK)
+    if cfg.loss == "dapo" and not any(a.startswith("--eps-high") for a in (argv or [])):
+        cfg = dataclasses.replace(cfg, eps_high=0.28)  # DAPO's clip-higher
+    return cfg
 
 
 # ---------------------------------------------------------------- data: questions and teacher demonstrations

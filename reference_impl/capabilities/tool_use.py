@@ -23,7 +23,6 @@ Departures: one tool, at most `max_calls` calls, a character-level toy task, no 
 
 from __future__ import annotations
 
-import argparse
 import copy
 import dataclasses
 import json
@@ -40,6 +39,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 from reference_impl.core import (ENV, POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer,
                                  autocast, collate, generate, pad_sequences, pick_device, seed_everything,
                                  token_logprobs)
+from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.envs.tool_use import CHARSET, CalculatorToolEnv, tool_result
 from reference_impl.objectives import grpo
 
@@ -73,16 +73,7 @@ QUICK = dict(max_operand=30, n_layer=2, n_embd=64, warmup_steps=400, rl_steps=30
 
 
 def parse_config(argv) -> Config:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for f in dataclasses.fields(Config):
-        flag = f"--{f.name.replace('_', '-')}"
-        if f.type in ("bool", bool):
-            parser.add_argument(flag, action="store_true", help=f.metadata["help"])
-        else:
-            parser.add_argument(flag, type=type(f.default), default=None, help=f.metadata["help"])
-    args = parser.parse_args(argv)
-    cfg = dataclasses.replace(Config(), **QUICK) if args.quick else Config()
-    return dataclasses.replace(cfg, **{k: v for k, v in vars(args).items() if v is not None})
+    return parse_flags(Config, argv, __doc__.splitlines()[0], quick=QUICK)
 
 
 def draw_questions(cfg: Config, n: int, gen: torch.Generator) -> list[list[int]]:
