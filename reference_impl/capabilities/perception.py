@@ -107,12 +107,8 @@ class VisionPolicy(nn.Module):
                                 torch.linspace(-1, 1, W, device=images.device), indexing="ij")
         planes = torch.stack([images, xs.expand(B, H, W), ys.expand(B, H, W)], 1)
         prefix = self.encoder(planes).flatten(2).transpose(1, 2)  # (B, 64, C)
-        lm = self.lm
-        x = torch.cat([prefix, lm.tok_emb(idx)], 1)
-        x = x + lm.pos_emb(torch.arange(x.shape[1], device=x.device))
-        for block in lm.blocks:  # plain causal attention over prefix + text (core Block API)
-            x, _ = block(x, None, None)
-        return lm.lm_head(lm.ln_f(x))[:, prefix.shape[1]:]
+        x = torch.cat([prefix, self.lm.tok_emb(idx)], 1)  # image features as prefix "tokens"
+        return self.lm(None, inputs_embeds=x).logits[:, prefix.shape[1]:]
 
 
 def make_tokenizer() -> CharTokenizer:

@@ -111,21 +111,27 @@ class TinyTransformer(nn.Module):
 
     def forward(
         self,
-        idx: torch.Tensor,
+        idx: torch.Tensor | None,
         attention_mask: torch.Tensor | None = None,
         past_key_values: KVCache | None = None,
         position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
     ) -> PolicyOutput:
         """idx (B, T) are the new tokens. attention_mask (B, T_past + T), 1 = real token, 0 = padding,
-        covers the cached tokens too. Positions default to `cumsum(mask) - 1` (padding gets 0)."""
-        B, T = idx.shape
+        covers the cached tokens too. Positions default to `cumsum(mask) - 1` (padding gets 0).
+        `inputs_embeds` (B, T, C) replaces the token embeddings, e.g. image features used as a prefix
+        followed by embedded text; positional embeddings are added to it as to tokens."""
+        if inputs_embeds is None:
+            inputs_embeds = self.tok_emb(idx)
+        B, T = inputs_embeds.shape[:2]
+        device = inputs_embeds.device
         past_len = past_key_values[0][0].shape[2] if past_key_values else 0
         S = past_len + T
         if attention_mask is not None and attention_mask.shape != (B, S):
             raise ValueError(f"attention_mask must be (B, past+T) = {(B, S)}, got {tuple(attention_mask.shape)}")
         if position_ids is None:
             if attention_mask is None:
-                position_ids = torch.arange(past_len, S, device=idx.device).expand(B, T)
+                position_ids = torch.arange(past_len, S, device=device).expand(B, T)
             else:
                 position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)[:, past_len:]
         if S > self.cfg.block_size and int(position_ids.max()) >= self.cfg.block_size:  # sync only if needed
@@ -133,18 +139,18 @@ class TinyTransformer(nn.Module):
 
         mask = None
         if past_len > 0 or (attention_mask is not None and not bool(attention_mask.all())):
-            q_pos = torch.arange(past_len, S, device=idx.device)[:, None]
-            k_pos = torch.arange(S, device=idx.device)[None, :]
+            q_pos = torch.arange(past_len, S, device=device)[:, None]
+            k_pos = torch.arange(S, device=device)[None, :]
             keys = (
                 attention_mask.bool()[:, None, None, :]
                 if attention_mask is not None
-                else torch.ones(B, 1, 1, S, dtype=torch.bool, device=idx.device)
+                else torch.ones(B, 1, 1, S, dtype=torch.bool, device=device)
             )
             # Causal, and only real keys; a query always sees itself so that padded
             # queries (whose outputs are ignored) never get an all-masked row (NaN).
             mask = (k_pos <= q_pos) & (keys | (k_pos == q_pos))
 
-        x = self.drop(self.tok_emb(idx) + self.pos_emb(position_ids))
+        x = self.drop(inputs_embeds + self.pos_emb(position_ids))
         new_cache = []
         for i, block in enumerate(self.blocks):
             x, kv = block(x, mask, past_key_values[i] if past_key_values else None)

@@ -111,3 +111,13 @@ def test_selective_log_softmax_and_entropy_match_naive():
     # bf16 logits are upcast, so the result is close to the float32 answer
     close = selective_log_softmax(logits.bfloat16(), index)
     assert close.dtype == torch.float32 and (close - naive).abs().max() < 0.1
+
+
+def test_inputs_embeds_equals_token_ids_and_accepts_a_prefix():
+    model = make_model()
+    ids = torch.tensor([[3, 4, 5, 6]])
+    torch.testing.assert_close(model(None, inputs_embeds=model.tok_emb(ids)).logits, model(ids).logits)
+    prefix = torch.randn(1, 3, 32)  # e.g. image features fed before the text
+    out = model(None, inputs_embeds=torch.cat([prefix, model.tok_emb(ids)], 1)).logits
+    assert out.shape == (1, 7, V)
+    assert not torch.allclose(out[:, 3:], model(ids).logits)  # the text attends to the prefix
