@@ -13,13 +13,18 @@ n_chunks + 1 separate (prompt, response) conversations, and every conversation o
 episode's advantage A_i = (R_i - mean R) / (std R + eps). The loss is the clipped surrogate of eq. (2) in
 `reasoning.py`, averaged per conversation. So a memory write earns credit only through the final answer.
 
-Setup. Supervised warm-up on a sloppy teacher: it stores the fact (its value, or key and value when
-memory_size >= 2) when it sees it, but on an irrelevant chunk it overwrites its memory with that chunk's
-first pair half of the time instead of writing ``=`` (keep), so the fact often gets lost. Then the same GRPO budget for
+Setup. A supervised warm-up in two parts. First `clean_steps` updates on an exact teacher, which writes
+the fact (its value, or key and value when memory_size >= 2) when the asked key shows up and keeps its
+memory (``=``) otherwise; this teaches the format and the key lookup, which the tiny model does not pick up
+from noisy demonstrations alone. Then updates on a sloppy teacher that stores the fact only `demo_store`
+(half) of the time, so the warm-up policy often reaches the end with an empty memory and must guess.
+From there, the same GRPO budget for
   * baseline: a policy that reads the question plus the last `memory_size + chunk_len` characters of the
-    stream (the same context size as the memory agent) and answers at once;
+    stream (the same context size as the memory agent) and answers at once. It gets the same warm-up
+    length on a teacher that is right whenever the fact is in view; `baseline_ceiling` in the output is
+    what a perfect reader of that view would score;
   * mechanism: the memory agent.
-Departures: no reasoning text, memory of two characters, one fact to keep, character-level toy task.
+Departures: no reasoning text, a one-character memory, one fact to keep, a character-level toy task.
 """
 
 from __future__ import annotations
@@ -52,10 +57,13 @@ class Config:
     n_chunks: int = field(default=12, metadata={"help": "chunks in the stream"})
     pairs_per_chunk: int = field(default=1, metadata={"help": "key-value pairs per chunk"})
     memory_size: int = field(default=1, metadata={"help": "characters of memory (1: the value; 2+: key and value)"})
-    demo_keep_rate: float = field(default=0.5, metadata={"help": "how often the warm-up teacher keeps its memory on an irrelevant chunk (else overwrites it)"})
+    demo_store: float = field(default=0.5, metadata={"help": "how often the warm-up teacher stores the fact when it sees it"})
+    demo_exact: float = field(default=1.0, metadata={"help": "how often the stored value is exact (else off by one)"})
+    demo_overwrite: float = field(default=0.0, metadata={"help": "how often the teacher overwrites its memory with an irrelevant pair"})
     n_layer: int = field(default=4, metadata={"help": "transformer blocks"})
     n_embd: int = field(default=128, metadata={"help": "transformer width"})
     warmup_steps: int = field(default=2000, metadata={"help": "supervised warm-up updates (both policies)"})
+    clean_steps: int = field(default=0, metadata={"help": "first warm-up updates on exact demonstrations (format and lookup)"})
     warmup_lr: float = field(default=3e-3, metadata={"help": "warm-up learning rate"})
     rl_steps: int = field(default=300, metadata={"help": "GRPO updates (both policies)"})
     prompts_per_step: int = field(default=64, metadata={"help": "distinct streams per update"})
@@ -66,7 +74,7 @@ class Config:
     eval_every: int = field(default=50, metadata={"help": "evaluate every this many updates"})
 
 
-QUICK = dict(n_chunks=6, n_layer=2, n_embd=64, warmup_steps=400, rl_steps=30, prompts_per_step=16, group_size=8,
+QUICK = dict(n_chunks=6, n_layer=2, n_embd=64, warmup_steps=1000, clean_steps=600, rl_steps=30, prompts_per_step=16, group_size=8,
              lr=1e-3, eval_every=5)
 
 
@@ -91,19 +99,29 @@ def conversation(tok, obs: str, response: str) -> TokenBuffer:
     return TokenBuffer().add([tok.bos_id] + tok.encode(obs), PROMPT).add(tok.encode(response) + [tok.eos_id], POLICY)
 
 
-def teacher_episode(tok, env: ChunkedMemoryEnv, seed: int, cfg: Config, gen: torch.Generator) -> list[TokenBuffer]:
-    """The imperfect teacher's conversations for one stream (either mode)."""
+def visible_fact(env: ChunkedMemoryEnv, obs: str) -> str | None:
+    """The asked key's value when a whole key-value pair of it is inside the truncated view, else None."""
+    tail = obs.split("|")[1]
+    seen = [tail[i + 1] for i in range(len(tail) - 1) if tail[i] == env.query and i % 2 == len(tail) % 2]
+    return seen[0] if seen else None
+
+
+def teacher_episode(tok, env: ChunkedMemoryEnv, seed: int, cfg: Config, gen: torch.Generator, clean: bool = False) -> list[TokenBuffer]:
+    """The imperfect teacher's conversations for one stream (either mode); `clean` makes it exact."""
     obs, info = env.reset(seed=seed)
     guess = "0"  # the teacher's fallback when it does not know
     if env.mode == "truncate":  # right whenever the fact is in view, a guess otherwise
-        tail = obs.split("|")[1]
-        seen = [tail[i + 1] for i in range(len(tail) - 1) if tail[i] == env.query and i % 2 == len(tail) % 2]
-        return [conversation(tok, obs, seen[0] if seen else guess)]
+        return [conversation(tok, obs, visible_fact(env, obs) or guess)]
     convs = []
-    for t in range(env.n_chunks):  # stores the fact when it sees it, but often overwrites it with noise later
+    for t in range(env.n_chunks):  # writes the fact only demo_store of the time when it sees it; else keeps
         chunk, write = env.chunks[t], "="  # "=" keeps the memory unchanged
-        pair = chunk[:2] if env.query not in chunk[0::2] else env.query + chunk[chunk.index(env.query) + 1]
-        if pair[0] == env.query or float(torch.rand(1, generator=gen)) >= cfg.demo_keep_rate:
+        match = env.query in chunk[0::2]
+        pair = env.query + chunk[chunk.index(env.query) + 1] if match else chunk[:2]
+        u = float(torch.rand(1, generator=gen))
+        if match and not clean and float(torch.rand(1, generator=gen)) >= cfg.demo_exact:
+            pair = pair[0] + str((int(pair[1]) + 1) % 10)  # optional slip: stores the value off by one
+        p_write = (1.0 if clean else cfg.demo_store) if match else (0.0 if clean else cfg.demo_overwrite)
+        if u < p_write:
             write = pair[1:] if cfg.memory_size == 1 else pair.ljust(cfg.memory_size, "_")  # value, or key+value
         convs.append(conversation(tok, obs, write))
         obs, *_ = env.step(write)
@@ -166,9 +184,11 @@ def warm_up(tok, cfg, device, gen, mode) -> TinyTransformer:
     model = TinyTransformer(PolicyConfig(tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=32)).to(device)
     opt, env = torch.optim.AdamW(model.parameters(), lr=cfg.warmup_lr), make_env(cfg, mode)
     per_step = 64 if mode == "truncate" else 64 // (cfg.n_chunks + 1) + 1  # about 64 conversations per step
-    for _ in range(cfg.warmup_steps):
+    for s in range(cfg.warmup_steps):  # constant lr for the first half, then a linear decay to 5%
+        opt.param_groups[0]["lr"] = cfg.warmup_lr * min(1.0, 2 * (1 - s / cfg.warmup_steps) + 0.05)
         seeds = torch.randint(0, 2**31 - 1, (per_step,), generator=gen).tolist()
-        batch = collate([c for s in seeds for c in teacher_episode(tok, env, s, cfg, gen)], tok.pad_id, device=device)
+        clean = s < cfg.clean_steps
+        batch = collate([c for x in seeds for c in teacher_episode(tok, env, x, cfg, gen, clean)], tok.pad_id, device=device)
         with autocast(device):
             logp = token_logprobs(model, batch.input_ids, batch.attention_mask)
         loss = -(logp * batch.loss_mask).sum() / batch.loss_mask.sum()
@@ -188,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     tok = CharTokenizer(CHARSET)
     eval_seeds = [10**9 + 1000 * cfg.seed + i for i in range(cfg.eval_episodes)]  # streams never used in training
 
+    env = make_env(cfg, "truncate")  # best possible truncated reader: right when the fact is in view, else 1 in 10
+    in_view = sum(visible_fact(env, env.reset(seed=s)[0]) is not None for s in eval_seeds) / len(eval_seeds)
     truncated = warm_up(tok, cfg, device, gen, "truncate")
     baseline_curve = train(truncated, tok, cfg, device, gen, "truncate", eval_seeds)
     agent = warm_up(tok, cfg, device, gen, "memory")
@@ -197,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "capability": "memory", "metric": "final-answer accuracy",
         "before": curve[0]["accuracy"], "baseline": baseline_curve[-1]["accuracy"], "after": curve[-1]["accuracy"],
-        "baseline_before": baseline_curve[0]["accuracy"],
+        "baseline_before": baseline_curve[0]["accuracy"], "baseline_ceiling": round(in_view + 0.1 * (1 - in_view), 4),
         "baseline_method": "truncated context of the same size (question + last memory_size+chunk_len characters), same warm-up and GRPO budget",
         "context_chars": 4 + cfg.memory_size + 2 * cfg.pairs_per_chunk, "stream_chars": 2 * cfg.pairs_per_chunk * cfg.n_chunks,
         "steps": cfg.rl_steps, "seed": cfg.seed, "device": str(device), "seconds": round(time.time() - start, 1),
