@@ -63,7 +63,7 @@ class Config:
     n_layer: int = field(default=4, metadata={"help": "transformer blocks"})
     n_embd: int = field(default=128, metadata={"help": "transformer width"})
     warmup_steps: int = field(default=2000, metadata={"help": "supervised warm-up updates (both policies)"})
-    clean_steps: int = field(default=0, metadata={"help": "first warm-up updates on exact demonstrations (format and lookup)"})
+    clean_steps: int = field(default=1000, metadata={"help": "first warm-up updates on exact demonstrations (format and lookup)"})
     warmup_lr: float = field(default=3e-3, metadata={"help": "warm-up learning rate"})
     rl_steps: int = field(default=300, metadata={"help": "GRPO updates (both policies)"})
     prompts_per_step: int = field(default=64, metadata={"help": "distinct streams per update"})
