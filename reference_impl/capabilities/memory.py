@@ -29,7 +29,6 @@ Departures: no reasoning text, a one-character memory, one fact to keep, a chara
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
@@ -44,6 +43,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 
 from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
                                  collate, generate, pad_sequences, pick_device, seed_everything, token_logprobs)
+from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.envs.memory import CHARSET, VALUES, ChunkedMemoryEnv
 from reference_impl.objectives import grpo
 
@@ -79,16 +79,7 @@ QUICK = dict(n_chunks=6, n_layer=2, n_embd=64, warmup_steps=1000, clean_steps=60
 
 
 def parse_config(argv) -> Config:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for f in dataclasses.fields(Config):
-        flag = f"--{f.name.replace('_', '-')}"
-        if f.type in ("bool", bool):
-            parser.add_argument(flag, action="store_true", help=f.metadata["help"])
-        else:
-            parser.add_argument(flag, type=type(f.default), default=None, help=f.metadata["help"])
-    args = parser.parse_args(argv)
-    cfg = dataclasses.replace(Config(), **QUICK) if args.quick else Config()
-    return dataclasses.replace(cfg, **{k: v for k, v in vars(args).items() if v is not None})
+    return parse_flags(Config, argv, __doc__.splitlines()[0], quick=QUICK)
 
 
 def make_env(cfg: Config, mode: str) -> ChunkedMemoryEnv:

@@ -26,7 +26,6 @@ maj@k is reported too. Departures: toy arithmetic, one update per batch, a KL te
 
 from __future__ import annotations
 
-import argparse
 import copy
 import dataclasses
 import json
@@ -42,6 +41,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 
 from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
                                  collate, frozen_copy, generate, pad_sequences, pick_device, seed_everything, token_logprobs)
+from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.envs.reasoning import parse_response
 from reference_impl.envs.self_improvement import CHARSET, UnlabeledArithmeticEnv, majority_vote
 from reference_impl.objectives import grpo
@@ -77,16 +77,7 @@ QUICK = dict(max_operand=9, n_layer=2, n_embd=64, warmup_steps=2500, test_questi
 
 
 def parse_config(argv) -> Config:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for f in dataclasses.fields(Config):
-        flag = f"--{f.name.replace('_', '-')}"
-        if f.type in ("bool", bool):
-            parser.add_argument(flag, action="store_true", help=f.metadata["help"])
-        else:
-            parser.add_argument(flag, type=type(f.default), default=None, help=f.metadata["help"])
-    args = parser.parse_args(argv)
-    cfg = dataclasses.replace(Config(), **QUICK) if args.quick else Config()
-    return dataclasses.replace(cfg, **{k: v for k, v in vars(args).items() if v is not None})
+    return parse_flags(Config, argv, __doc__.splitlines()[0], quick=QUICK)
 
 
 def draw_questions(cfg: Config, n: int, gen: torch.Generator) -> list[list[int]]:
