@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import random
 import sys
 import time
 from collections import deque
@@ -31,6 +30,7 @@ import torch.nn as nn
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from reference_impl.core.config import parse_config as parse_flags  # noqa: E402
+from reference_impl.core.device import pick_device, seed_everything  # noqa: E402
 from reference_impl.objectives import ppo as objectives  # noqa: E402
 
 
@@ -67,18 +67,6 @@ class Config:
 def parse_config(argv: list[str] | None = None) -> Config:
     """One --flag per dataclass field, its help from the field metadata (reference_impl/core/config.py)."""
     return parse_flags(Config, argv, __doc__.split("\n")[0])
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def layer(n_in: int, n_out: int, gain: float) -> nn.Linear:

@@ -153,7 +153,7 @@ def evaluate(policy, ref, pairs, prompts, task: Task, device, seed: int) -> dict
 def run(cfg: Config) -> dict:
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
-    device = pick_device(cfg.device or None)
+    device = pick_device(cfg.device)
     task, held_out = Task(cfg, cfg.seed), Task(cfg, cfg.seed + 10_000)
     eval_pairs = held_out.pair_batch(cfg.eval_pairs)
     eval_prompts = [held_out.prompt() for _ in range(cfg.eval_pairs)]

@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = parse(argv)
     if cfg.paradigm not in ("internal", "external", "both"):
         raise SystemExit("--paradigm must be internal, external or both")
-    device = pick_device(None if cfg.device == "auto" else cfg.device)
+    device = pick_device(cfg.device)
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     t0 = time.time()

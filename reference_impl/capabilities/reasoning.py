@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"--loss must be grpo, dr_grpo or dapo, not {cfg.loss!r}")
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
-    device = pick_device(None if cfg.device == "auto" else cfg.device)
+    device = pick_device(cfg.device)
     start = time.time()
     gen = torch.Generator().manual_seed(cfg.seed)
     tok = CharTokenizer(CHARSET)

@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = parse_config(argv)
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
-    device = pick_device(None if cfg.device == "auto" else cfg.device)
+    device = pick_device(cfg.device)
     start = time.time()
     gen = torch.Generator().manual_seed(cfg.seed)
     tok = CharTokenizer(CHARSET)

@@ -3,7 +3,7 @@
 Everything below is re-exported here: `from reference_impl.core import TinyTransformer, generate, ...`.
 
 Device and seeding (device.py)
-    pick_device(name: str | None = None) -> torch.device      explicit name, else cuda if available, else cpu
+    pick_device(name: str | None = None) -> torch.device      explicit name, else ("auto") cuda if available, else cpu
     autocast(device) -> context manager                       bf16 autocast on cuda, no-op on cpu
     seed_everything(seed: int) -> None                        python, numpy, torch (all devices)
 

@@ -11,8 +11,8 @@ import torch
 
 
 def pick_device(name: str | None = None) -> torch.device:
-    """Return `torch.device(name)` when a name is given, else cuda when available, else cpu."""
-    if name:
+    """Return `torch.device(name)` when a name is given, else (None, "" or "auto") cuda when available, else cpu."""
+    if name and name != "auto":
         return torch.device(name)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 

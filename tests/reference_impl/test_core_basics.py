@@ -43,6 +43,7 @@ def test_tokenizer_layout_roundtrip_and_greedy_specials():
 def test_device_helpers_on_cpu():
     assert pick_device("cpu") == torch.device("cpu")
     assert pick_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert pick_device("auto") == pick_device()
     with autocast(torch.device("cpu")):
         y = torch.nn.Linear(3, 3)(torch.ones(1, 3))
     assert y.dtype == torch.float32
