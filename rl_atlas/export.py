@@ -56,7 +56,7 @@ def json_row(cat, rec) -> dict:
         row["reward_type"] = rec.reward_type
         row["environments"] = list(rec.environments)
         row["frameworks"] = list(rec.frameworks)
-        row["base_models"] = list(rec.base_models)
+        row["base_models"] = [str(b) for b in rec.base_models]
     return row
 
 

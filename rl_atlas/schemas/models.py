@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 RecordId = Annotated[
     str,
@@ -41,10 +43,58 @@ class Links(_Record):
     code: str | None = Field(None, description="The official source repository, on a code host (GitHub, GitLab, Codeberg, Bitbucket, Hugging Face).")
     model: str | None = Field(None, description="Released weights, usually a Hugging Face model or collection page.")
     website: str | None = Field(None, description="A project page, blog post or documentation site.")
+    dataset: str | None = Field(None, description="Released training or evaluation data, usually a Hugging Face dataset page.")
 
 
 PaperType = Literal["paper", "blog", "model", "system", "book", "website", "dataset"]
 RewardType = Literal["outcome", "process", "hybrid"]
+Role = Literal["method", "environment", "framework", "algorithm", "survey", "analysis", "model-report", "background"]
+Training = Literal["rl", "sft", "preference", "distillation", "prompting-only", "evolution-search"]
+Interaction = Literal["single-turn", "multi-turn"]
+Placement = Literal["survey", "atlas"]
+
+# Where a fact was read. One of:
+#   survey:§4.1.1  survey:table-4  survey:fig-4        the survey's section, table or figure
+#   companion-list                                    the survey authors' companion list
+#   arxiv:2503.09516                                  the arXiv abstract page
+#   arxiv-html:2503.09516v3                           the arXiv full text (HTML) of that version
+#   openreview:ID                                     an OpenReview forum page
+#   readme:https://github.com/owner/repo              the official repository's README
+#   venue:https://...                                 the proceedings or journal page
+#   web:https://...                                   another page (project page, model card, blog)
+#   atlas                                             the atlas's own judgement (e.g. a role or placement)
+SOURCE_PATTERN = (
+    r"^(survey:(§[1-7](\.[0-9]+){0,2}|table-(10|[1-9])|fig-[0-9]+)"
+    r"|companion-list|atlas"
+    r"|arxiv:([0-9]{4}\.[0-9]{4,5}|[a-z-]+(\.[A-Z]{2})?/[0-9]{7})"
+    r"|arxiv-html:[0-9]{4}\.[0-9]{4,5}v[0-9]+"
+    r"|openreview:[A-Za-z0-9_-]+"
+    r"|(readme|venue|web):https://\S+)$"
+)
+Source = Annotated[str, StringConstraints(pattern=SOURCE_PATTERN), Field(description="Where a fact was read; see `rl-atlas show --help` for the forms.")]
+# The fields whose provenance is recorded.
+PROVENANCE_FIELDS = ("role", "training", "algorithms", "reward_type", "base_models", "environments", "frameworks",
+                     "interaction", "links", "venue", "capabilities", "tasks", "subcategories", "title", "authors", "year")
+
+_SIZE = re.compile(r"^[0-9]+(\.[0-9]+)?[BMT](-A[0-9]+(\.[0-9]+)?B)?$")
+
+
+class BaseModelRef(_Record):
+    """A base LLM a work trains or fine-tunes, normalised: `{family: Qwen2.5, size: 7B, variant: Instruct}`."""
+
+    family: str = Field(min_length=1, max_length=60, description='Model family with its version, as its makers write it: "Qwen2.5", "Qwen2.5-VL", "Qwen2.5-Coder", "Llama-3.1", "DeepSeek-R1-Distill-Qwen", "QwQ".')
+    size: str | None = Field(None, description='Parameter count: "7B", "0.5B", "30B-A3B" (total and active for a mixture of experts).')
+    variant: str | None = Field(None, max_length=60, description='"Base", "Instruct", "Chat", "Zero", ... as the model card names it; empty when the source does not say.')
+
+    @field_validator("size")
+    @classmethod
+    def _size_form(cls, v: str | None) -> str | None:
+        if v is not None and not _SIZE.match(v):
+            raise ValueError('size must look like "7B", "0.5B", "350M" or "30B-A3B"')
+        return v
+
+    def __str__(self) -> str:
+        return "-".join(x for x in (self.family, self.size, self.variant) if x)
 
 
 class Paper(_Record):
@@ -55,7 +105,8 @@ class Paper(_Record):
     title: str = Field(min_length=3, description="Title with its original casing restored (method names and acronyms as their authors write them).")
     authors: list[str] = Field(default_factory=list, description='Authors as "Given Family", in order. An "et al." in the source is kept as the last entry "others".')
     year: Year | None = Field(None, description="Year of the version the survey cites.")
-    venue: str | None = Field(None, description='Normalised venue: "arXiv" for preprints, otherwise the conference or journal short name (e.g. "NeurIPS", "ICLR", "ACL", "TMLR").')
+    venue: str | None = Field(None, description='Where the work was published: "arXiv" for preprints, otherwise the conference or journal short name (e.g. "NeurIPS", "ICLR", "ACL", "TMLR"); a workshop keeps its full name. Updated when a preprint is accepted.')
+    venue_year: Year | None = Field(None, description="Year of the venue (the conference or journal issue) when it differs from `year` or `venue` is not arXiv.")
     identifiers: Identifiers = Field(default_factory=Identifiers)
     links: Links = Field(default_factory=Links)
     aliases: list[str] = Field(default_factory=list, description='Other names the work goes by, usually its method name ("Search-R1").')
@@ -68,14 +119,28 @@ class Paper(_Record):
     capabilities: list[RecordId] = Field(default_factory=list, description="Capability terms, derived from the sections and tables that discuss the work.")
     tasks: list[RecordId] = Field(default_factory=list, description="Task-domain terms, derived from the sections and tables that discuss the work.")
     subcategories: list[RecordId] = Field(default_factory=list, description="Sub-category ids of the capability or task terms above.")
+    role: Role | None = Field(None, description="What the work contributes: a method, an environment or benchmark, a framework, an algorithm, a survey, an analysis or position paper, a model or product report, or background (earlier work the field builds on).")
+    training: list[Training] = Field(default_factory=list, description="What a method does to its model: rl, sft, preference (DPO-style), distillation, prompting-only (no weights change) or evolution-search.")
+    interaction: Interaction | None = Field(None, description="single-turn (one response per episode) or multi-turn (the policy acts, observes the environment and acts again).")
     algorithms: list[RecordId] = Field(default_factory=list, description="Algorithm records the work trains with or introduces, where the sources say so.")
-    reward_type: RewardType | None = Field(None, description="Outcome, process or hybrid reward, where the sources say so.")
-    base_models: list[str] = Field(default_factory=list, description="Base LLMs the work trains, as the sources list them.")
-    environments: list[RecordId] = Field(default_factory=list, description="Environment records the work is evaluated on.")
+    reward_type: RewardType | None = Field(None, description="Outcome, process or hybrid reward; only for works that train with RL.")
+    base_models: list[BaseModelRef] = Field(default_factory=list, description="Base LLMs the work trains or fine-tunes, normalised into family, size and variant.")
+    environments: list[RecordId] = Field(default_factory=list, description="Environment and benchmark records the work trains or evaluates on.")
     frameworks: list[RecordId] = Field(default_factory=list, description="Framework records the work is built on.")
     related: list[RecordId] = Field(default_factory=list, description="Other paper records of the same project (a follow-up, a blog post and its report) that legitimately share a code or website link with this one.")
     summary: str | None = Field(None, description="One or two sentences, in the project's own words, on what the work does.")
     notes: str | None = Field(None, description="Curation notes: where the sources disagreed and what was decided.")
+    placement: Placement = Field("survey", description="Who placed the work in the taxonomy: `survey` (its sections, tables and figures) or `atlas` (the atlas's curators, from the paper's own abstract and method, for works the survey does not cite).")
+    added: _dt.date | None = Field(None, description="When the record was added to the atlas (ISO date).")
+    provenance: dict[str, list[Source]] = Field(default_factory=dict, description="Where each typed fact was read: field name -> sources, e.g. `algorithms: [arxiv-html:2503.09516v3]`.")
+
+    @field_validator("provenance")
+    @classmethod
+    def _provenance_fields(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(v) - set(PROVENANCE_FIELDS))
+        if unknown:
+            raise ValueError(f"provenance for unknown field(s) {', '.join(unknown)}; allowed: {', '.join(PROVENANCE_FIELDS)}")
+        return v
 
 
 class Subcategory(_Record):
@@ -85,6 +150,7 @@ class Subcategory(_Record):
     name: str
     definition: str = Field(min_length=10, description="What the sub-category covers, in the project's own words.")
     survey_sections: list[SectionRef] = Field(default_factory=list)
+    placement: Placement = Field("survey", description="`atlas` for a sub-category the atlas added for works the survey does not cover.")
 
 
 class TaxonomyTerm(_Record):

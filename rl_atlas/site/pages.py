@@ -121,7 +121,7 @@ def paper_page(ctx: Ctx, pid: str) -> str:
         ("ACL Anthology", ext(f"https://aclanthology.org/{ids.acl}/", ids.acl) if ids.acl else ""),
         ("Links", " · ".join(ext(getattr(links, k), k) for k in ("paper", "code", "model", "website") if getattr(links, k))),
         ("Reward", esc(p.reward_type or "")),
-        ("Base models", esc(", ".join(p.base_models))),
+        ("Base models", esc(", ".join(str(b) for b in p.base_models))),
     ]
     out = [front_matter(title=page_title(p.title), description=page_title(p.summary or p.title)[:300])]
     out.append('<div class="atlas-paper" markdown="0">')
