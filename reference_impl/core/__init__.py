@@ -27,9 +27,9 @@ Sampling (sampling.py)
         prompts LEFT-padded; temperature <= 0 is greedy; stops early when every row has stopped.
     Rollout(sequences (B,P+N), attention_mask (B,P+N), response_mask (B,N), logprobs (B,N))
         response_mask: 1 for generated tokens up to and including the first stop token.
-        logprobs: log pi(token) under the RAW policy (temperature 1, no top-k), 0 where masked.
+        logprobs: log softmax(logits / temperature)[token] (no top-k; greedy records T=1), 0 where masked.
         .prompt_len, .responses
-    token_logprobs(model, input_ids, attention_mask=None, return_entropy=False)
+    token_logprobs(model, input_ids, attention_mask=None, return_entropy=False, temperature=1.0)
         -> (B,T-1) log p(x_t | x_<t) for t=1..T-1  [, entropy (B,T-1)]
     selective_log_softmax(logits, index) -> log_softmax(logits) gathered at index, row by row
     entropy_from_logits(logits) -> (...,) entropy of each categorical

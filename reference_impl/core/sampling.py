@@ -1,9 +1,11 @@
 """Batched, KV-cached sampling and per-token log-probabilities.
 
-`generate` returns log-probs of the sampled tokens under the RAW policy (temperature 1, no
-top-k), i.e. exactly what `token_logprobs` recomputes later on the same sequence. Those are
-the "old policy" log-probs that ratio-based objectives (PPO, GRPO, GSPO) need, whatever
-temperature or top-k was used to draw the tokens.
+`generate` returns log-probs of the sampled tokens under the policy it sampled from, softened by the
+sampling temperature: log softmax(z / T)[token], as TRL and verl record them. `token_logprobs(...,
+temperature=T)` recomputes exactly those on the same sequence, so the ratio of a ratio-based objective
+(PPO, GRPO, GSPO) compares the same distribution before and after an update. Top-k is not folded in (as
+in TRL and verl): it only truncates where tokens are drawn from. Greedy decoding (T <= 0) records the
+raw (T = 1) log-probs.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ class Rollout:
     sequences: torch.Tensor  # (B, P+N) prompt then response; after a row stops its slots hold pad_id
     attention_mask: torch.Tensor  # (B, P+N) 1 for real tokens (prompt tokens and response tokens kept)
     response_mask: torch.Tensor  # (B, N) 1 for generated tokens up to and including the first stop token
-    logprobs: torch.Tensor  # (B, N) log pi(token) at temperature 1; 0 where response_mask is 0
+    logprobs: torch.Tensor  # (B, N) log softmax(logits / T)[token] at the sampling temperature T; 0 where masked
 
     @property
     def prompt_len(self) -> int:
@@ -70,8 +72,12 @@ def token_logprobs(
     input_ids: torch.Tensor,
     attention_mask: torch.Tensor | None = None,
     return_entropy: bool = False,
+    temperature: float = 1.0,
 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Per-token log p(x_t | x_<t) for t = 1..T-1: shape (B, T-1), aligned with `input_ids[:, 1:]`.
+
+    `temperature` divides the logits first (T <= 0 is treated as 1), matching what `generate` recorded
+    when it sampled at that temperature.
 
     With `return_entropy`, also the entropy of each of those next-token distributions (B, T-1).
     Values at padded positions are meaningless: multiply by a mask. Runs with gradients;
@@ -79,6 +85,8 @@ def token_logprobs(
     for bf16 on GPU.
     """
     logits = model(input_ids, attention_mask=attention_mask).logits[:, :-1]
+    if temperature > 0 and temperature != 1.0:
+        logits = logits / temperature
     logp = selective_log_softmax(logits, input_ids[:, 1:])
     if return_entropy:
         return logp, entropy_from_logits(logits)
@@ -133,7 +141,8 @@ def generate(
             out = model(seq, attention_mask=mask)
         logits = out.logits[:, -1].float()
         tok = _sample(logits, temperature, top_k, generator)
-        tok_logp = selective_log_softmax(logits[:, None], tok[:, None])[:, 0]
+        scaled = logits / temperature if temperature > 0 and temperature != 1.0 else logits
+        tok_logp = selective_log_softmax(scaled[:, None], tok[:, None])[:, 0]
         active = ~done
         tok = torch.where(active, tok, torch.full_like(tok, pad_id))
         tokens.append(tok)

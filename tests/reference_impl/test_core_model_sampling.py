@@ -70,11 +70,11 @@ def test_cached_sampler_equals_uncached_greedy_and_sampled():
     assert torch.equal(a.sequences, b.sequences)
 
 
-def test_rollout_logprobs_are_raw_policy_logprobs():
+def test_rollout_logprobs_match_token_logprobs_at_the_same_temperature():
     model = make_model(seed=2)
     ids, mask = left_padded_prompts()
     r = generate(model, ids, mask, 10, temperature=1.7, generator=torch.Generator().manual_seed(0))
-    recomputed = token_logprobs(model, r.sequences, r.attention_mask)[:, r.prompt_len - 1 :]
+    recomputed = token_logprobs(model, r.sequences, r.attention_mask, temperature=1.7)[:, r.prompt_len - 1 :]
     torch.testing.assert_close(recomputed * r.response_mask, r.logprobs, rtol=1e-5, atol=1e-5)
 
 
