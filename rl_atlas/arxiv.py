@@ -7,6 +7,7 @@ summaries in the catalog are written by contributors in their own words.
 
 from __future__ import annotations
 
+import datetime
 import re
 import time
 import urllib.error
@@ -138,6 +139,11 @@ def stub_record(entry: ArxivEntry, taken: set[str]) -> dict:
     if entry.journal_ref:
         notes.append(f"arXiv journal reference: {entry.journal_ref}.")
     rec["notes"] = " ".join(notes)
+    rec["placement"] = "atlas"  # the survey does not cite it (else it would already be in the catalog)
+    rec["added"] = datetime.date.today().isoformat()
+    rec["provenance"] = {"title": [f"arxiv:{entry.arxiv_id}"], "authors": [f"arxiv:{entry.arxiv_id}"]}
     if rec["year"] is None:
         del rec["year"]
+    else:
+        rec["provenance"]["year"] = [f"arxiv:{entry.arxiv_id}"]
     return rec

@@ -15,8 +15,9 @@ from pathlib import Path
 COMMANDS = {
     "validate": "check every record: schema, references, identifiers, links (exit 1 on errors)",
     "query": "filter records and print them as a table, JSON, CSV or BibTeX",
-    "export": "write a filtered set to a file (or stdout) as BibTeX, JSON or CSV",
-    "stats": "counts by kind, capability, task and year",
+    "export": "write a filtered set to a file (or stdout) as BibTeX, JSON, CSV or an SQLite database",
+    "show": "one record with every field and the source each typed fact was read from",
+    "stats": "counts by kind, capability, task and year; --coverage: typed-field coverage by role",
     "graph": "the catalog graph (papers, tags, environments, frameworks, algorithms) as GraphML or JSON",
     "related": "records related to one id, from the catalog graph",
     "add": "fetch a paper's metadata from the arXiv API and write a record stub that validates",
@@ -41,6 +42,20 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--has-code", action="store_true", help="only records with a code link")
     g.add_argument("--search", action="append", default=[], metavar="TEXT",
                    help="text in title, authors, summary or aliases (every --search must match)")
+    g.add_argument("--role", action="append", default=[], metavar="ROLE",
+                   help="method, environment, framework, algorithm, survey, analysis, model-report, background")
+    g.add_argument("--training", action="append", default=[], metavar="KIND",
+                   help="rl, sft, preference, distillation, prompting-only, evolution-search")
+    g.add_argument("--reward", action="append", default=[], metavar="TYPE", help="outcome, process or hybrid")
+    g.add_argument("--base-model", action="append", default=[], metavar="NAME",
+                   help="a family (qwen2.5), family-size (qwen2.5-7b) or full name (Qwen2.5-7B-Instruct)")
+    g.add_argument("--environment", action="append", default=[], metavar="ID", help="environment or benchmark id, e.g. webshop")
+    g.add_argument("--framework", action="append", default=[], metavar="ID", help="framework id, e.g. verl")
+    g.add_argument("--venue", action="append", default=[], metavar="FAMILY",
+                   help="venue family: NeurIPS, ICLR, ICML, ACL, EMNLP, COLM, TMLR, CVPR, ..., Workshop, arXiv, Other")
+    g.add_argument("--interaction", action="append", default=[], metavar="KIND", help="single-turn or multi-turn")
+    g.add_argument("--placement", action="append", default=[], metavar="WHO",
+                   help="survey (placed by the survey) or atlas (works the survey does not cite, placed by the atlas)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,12 +82,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help=COMMANDS["export"], description=COMMANDS["export"])
     _catalog_arg(p)
     _filter_args(p)
-    p.add_argument("--format", required=True, choices=["bibtex", "json", "csv"])
-    p.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout); written atomically")
+    p.add_argument("--format", required=True, choices=["bibtex", "json", "csv", "sqlite"])
+    p.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout; sqlite needs a file); written atomically")
+
+    p = sub.add_parser("show", help=COMMANDS["show"], description=COMMANDS["show"])
+    _catalog_arg(p)
+    p.add_argument("id", help="a record id (a paper's, or KIND:ID such as environment:webshop)")
+    p.add_argument("--format", default="text", choices=["text", "json"])
 
     p = sub.add_parser("stats", help=COMMANDS["stats"], description=COMMANDS["stats"])
     _catalog_arg(p)
     p.add_argument("--format", default="table", choices=["table", "json"])
+    p.add_argument("--coverage", action="store_true",
+                   help="how many records of each role have each typed field, and which coverage targets are missed (exit 1)")
 
     p = sub.add_parser("graph", help=COMMANDS["graph"], description=COMMANDS["graph"])
     _catalog_arg(p)
@@ -113,7 +135,9 @@ def _filters(args):
 
     return Filters(kind=args.kind, capabilities=args.capability, tasks=args.task, subcategories=args.subcategory,
                    algorithms=args.algorithm, since=args.since, until=args.until, has_code=args.has_code,
-                   search=args.search)
+                   search=args.search, roles=args.role, training=args.training, rewards=args.reward,
+                   base_models=args.base_model, environments=args.environment, frameworks=args.framework,
+                   venues=args.venue, interaction=args.interaction, placement=args.placement)
 
 
 def _check_filter_values(cat, f) -> list[str]:
@@ -121,10 +145,25 @@ def _check_filter_values(cat, f) -> list[str]:
     errs = []
     for flag, values, known in (("--capability", f.capabilities, cat.capabilities), ("--task", f.tasks, cat.tasks),
                                 ("--subcategory", f.subcategories, cat.subcategories),
-                                ("--algorithm", f.algorithms, cat.algorithms)):
+                                ("--algorithm", f.algorithms, cat.algorithms),
+                                ("--environment", f.environments, cat.environments),
+                                ("--framework", f.frameworks, cat.frameworks)):
         for v in values:
             if v not in known:
                 errs.append(f"{flag} {v}: unknown id; known: {', '.join(sorted(known))}")
+    from typing import get_args
+
+    from .facts import VENUE_FAMILIES
+    from .schemas.models import Interaction, Placement, RewardType, Role, Training
+
+    for flag, values, known in (("--role", f.roles, get_args(Role)), ("--training", f.training, get_args(Training)),
+                                ("--reward", f.rewards, get_args(RewardType)),
+                                ("--interaction", f.interaction, get_args(Interaction)),
+                                ("--placement", f.placement, get_args(Placement)),
+                                ("--venue", f.venues, (*VENUE_FAMILIES, "Workshop", "arXiv", "Other"))):
+        for v in values:
+            if v not in known and v.casefold() not in {k.casefold() for k in known}:
+                errs.append(f"{flag} {v}: unknown value; known: {', '.join(known)}")
     return errs
 
 
@@ -215,6 +254,17 @@ def cmd_export(args) -> int:
     cat, recs = _query_common(args)
     if recs is None:
         return 2
+    if args.format == "sqlite":
+        from .query import paper_of
+        from .sqlite import write_sqlite
+
+        if not args.output:
+            print("rl-atlas: --format sqlite needs -o FILE", file=sys.stderr)
+            return 2
+        papers = {p.id: p for p in (paper_of(cat, r) for r in recs) if p is not None}
+        write_sqlite(cat, Path(args.output), papers.values())
+        print(f"wrote {len(papers)} papers (and every environment, framework, algorithm and term) to {args.output}", file=sys.stderr)
+        return 0
     text = _render(cat, recs, args.format)
     if args.output:
         _atomic_write(Path(args.output), text)
@@ -224,14 +274,80 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_show(args) -> int:
+    from .export import json_row
+
+    cat = _load(args, check=False)
+    kind, _, rid = args.id.rpartition(":")
+    kinds = {"": "papers", "paper": "papers", "environment": "environments", "framework": "frameworks",
+             "algorithm": "algorithms", "capability": "taxonomy", "task": "taxonomy", "taxonomy": "taxonomy"}
+    if kind not in kinds or rid not in cat.of_kind(kinds[kind]):
+        others = [k for k in ("environments", "frameworks", "algorithms", "taxonomy") if rid in cat.of_kind(k)]
+        hint = f"; try {others[0][:-1] if others[0] != 'taxonomy' else 'taxonomy'}:{rid}" if others and not kind else ""
+        print(f"rl-atlas: no record {args.id!r}{hint}", file=sys.stderr)
+        return 2
+    rec = cat.of_kind(kinds[kind])[rid]
+    data = rec.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    data["id"] = rec.id
+    if args.format == "json":
+        out = dict(data)
+        if kinds[kind] == "papers":
+            out["venue_family"] = json_row(cat, rec)["venue_family"]
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0
+    prov = getattr(rec, "provenance", {}) or {}
+    path = cat.path_of(kinds[kind], rid)
+    print(f"{kinds[kind][:-1] if kinds[kind] != 'taxonomy' else 'term'} {rid}  ({path})")
+    for name, value in data.items():
+        if name in ("id", "provenance"):
+            continue
+        if isinstance(value, list):
+            value = ", ".join(str(v) if not isinstance(v, dict) else "-".join(str(x) for x in v.values()) for v in value)
+        elif isinstance(value, dict):
+            value = "; ".join(f"{k}: {v}" for k, v in value.items())
+        text = str(value)
+        if len(text) > 100 and name in ("summary", "notes", "definition"):
+            text = text[:97] + "..."
+        src = prov.get(name) or (prov.get("links") if name == "links" else None)
+        print(f"  {name:<18} {text}" + (f"\n  {'':<18} source: {', '.join(src)}" if src else ""))
+    if kinds[kind] == "papers":
+        unsourced = [f for f in ("role", "training", "algorithms", "reward_type", "base_models", "environments",
+                                 "frameworks", "interaction") if getattr(rec, f) and f not in prov]
+        if unsourced:
+            print(f"  (no recorded source for: {', '.join(unsourced)})")
+    return 0
+
+
+def cmd_coverage(args, cat) -> int:
+    from .facts import COVERAGE_FIELDS, coverage, coverage_shortfalls
+
+    cov = coverage(cat)
+    short = coverage_shortfalls(cat)
+    if args.format == "json":
+        print(json.dumps({"coverage": {g: {f: {"have": h, "of": n} for f, (h, n) in fs.items()} for g, fs in cov.items()},
+                          "shortfalls": short}, indent=2))
+        return 1 if short else 0
+    cols = COVERAGE_FIELDS
+    print(f"{'role':<14} {'n':>4}  " + " ".join(f"{c[:9]:>9}" for c in cols))
+    for g in sorted(cov, key=lambda g: (g in ("all", "(no role)"), g)):
+        n = next(iter(cov[g].values()))[1]
+        print(f"{g:<14} {n:>4}  " + " ".join(f"{(h / n if n else 0):>9.0%}" for h, _ in cov[g].values()))
+    print("\ntargets (RL methods: algorithms 95%, base_models 90%, environments 90%; methods: training 98%; every record a role):")
+    print("\n".join(f"  MISSED {s}" for s in short) if short else "  all met")
+    return 1 if short else 0
+
+
 def cmd_stats(args) -> int:
     cat = _load(args, check=False)
+    if args.coverage:
+        return cmd_coverage(args, cat)
     stats = {
         "kinds": {k: len(cat.of_kind(k)) for k in ("papers", "environments", "frameworks", "algorithms")},
         "capabilities": {c: sum(c in p.capabilities for p in cat.papers.values()) for c in cat.capabilities},
         "tasks": {t: sum(t in p.tasks for p in cat.papers.values()) for t in cat.tasks},
         "years": dict(sorted(Counter(p.year for p in cat.papers.values() if p.year).items())),
         "with_code": sum(bool(p.links.code) for p in cat.papers.values()),
+        "roles": dict(Counter(p.role or "(none)" for p in cat.papers.values()).most_common()),
     }
     if args.format == "json":
         print(json.dumps(stats, indent=2))
@@ -382,7 +498,7 @@ def cmd_run(args) -> int:
     return int(module.main(args.args) or 0)
 
 
-HANDLERS = {"validate": cmd_validate, "query": cmd_query, "export": cmd_export, "stats": cmd_stats, "graph": cmd_graph,
+HANDLERS = {"validate": cmd_validate, "query": cmd_query, "export": cmd_export, "show": cmd_show, "stats": cmd_stats, "graph": cmd_graph,
             "related": cmd_related, "add": cmd_add, "schema": cmd_schema, "run": cmd_run}
 
 

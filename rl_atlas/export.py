@@ -53,10 +53,21 @@ def json_row(cat, rec) -> dict:
             if hasattr(rec, name):
                 row[name] = getattr(rec, name)
     else:
+        from .facts import venue_family
+
+        row["venue_family"] = venue_family(rec.venue)
+        row["venue_year"] = rec.venue_year
+        row["role"] = rec.role
+        row["training"] = list(rec.training)
+        row["interaction"] = rec.interaction
         row["reward_type"] = rec.reward_type
         row["environments"] = list(rec.environments)
         row["frameworks"] = list(rec.frameworks)
         row["base_models"] = [str(b) for b in rec.base_models]
+        row["base_models_parsed"] = [b.model_dump(exclude_none=True) for b in rec.base_models]
+        row["placement"] = rec.placement
+        row["added"] = rec.added.isoformat() if rec.added else None
+        row["provenance"] = {k: list(v) for k, v in rec.provenance.items()}
     return row
 
 
@@ -65,7 +76,9 @@ def json_rows(cat, records) -> list[dict]:
 
 
 CSV_COLUMNS = ["id", "kind", "type", "title", "authors", "year", "venue", "arxiv", "doi", "paper_link", "code",
-               "model", "website", "capabilities", "tasks", "subcategories", "algorithms", "survey_refs", "summary"]
+               "model", "website", "capabilities", "tasks", "subcategories", "algorithms", "survey_refs", "summary",
+               "role", "training", "interaction", "reward_type", "base_models", "environments", "frameworks",
+               "venue_family", "venue_year", "dataset", "placement", "added"]
 
 
 def csv_text(cat, records) -> str:
@@ -79,7 +92,10 @@ def csv_text(cat, records) -> str:
                     r["arxiv"] or "", r["doi"] or "", links.get("paper", ""), links.get("code", ""), links.get("model", ""),
                     links.get("website", ""), "; ".join(r["capabilities"]), "; ".join(r["tasks"]),
                     "; ".join(r["subcategories"]), "; ".join(r["algorithms"]), "; ".join(map(str, r["survey_refs"])),
-                    r["summary"] or ""])
+                    r["summary"] or "", r.get("role") or "", "; ".join(r.get("training", [])), r.get("interaction") or "",
+                    r.get("reward_type") or "", "; ".join(r.get("base_models", [])), "; ".join(r.get("environments", [])),
+                    "; ".join(r.get("frameworks", [])), r.get("venue_family") or "", r.get("venue_year") or "",
+                    links.get("dataset", ""), r.get("placement") or "", r.get("added") or ""])
     return buf.getvalue()
 
 
@@ -98,8 +114,9 @@ def bibtex_fields(paper) -> tuple[str, list[tuple[str, str]]]:
     fields: list[tuple[str, str]] = [("title", "{" + _tex(paper.title) + "}")]
     if paper.authors:
         fields.append(("author", " and ".join(_tex(a) for a in paper.authors)))
-    if paper.year:
-        fields.append(("year", str(paper.year)))
+    year = paper.venue_year if paper.venue_year and paper.venue not in (None, "arXiv") else paper.year
+    if year:
+        fields.append(("year", str(year)))
     venue = paper.venue
     ids = paper.identifiers
     if paper.type == "book":

@@ -7,6 +7,7 @@ Edges carry `rel`:
     paper -evaluated_on-> environment         paper -built_on-> framework
     paper -uses_algorithm-> algorithm         algorithm -derives_from-> algorithm
     environment | framework | algorithm -introduced_by-> paper
+    paper -fine_tunes-> basemodel (a base-model family, e.g. basemodel:Qwen2.5)
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from collections import defaultdict
 import networkx as nx
 
 # How much a shared neighbour of each kind says about two papers being related.
-SHARED_WEIGHT = {"subcategory": 3.0, "environment": 2.0, "algorithm": 2.0, "framework": 1.5, "capability": 1.0, "task": 1.0}
+SHARED_WEIGHT = {"subcategory": 3.0, "environment": 2.0, "algorithm": 2.0, "framework": 1.5, "capability": 1.0, "task": 1.0,
+                 "basemodel": 0.5}
 
 
 def build_graph(cat) -> nx.MultiDiGraph:
@@ -42,6 +44,9 @@ def build_graph(cat) -> nx.MultiDiGraph:
             for v in values:
                 if f"{prefix}:{v}" in g:
                     g.add_edge(src, f"{prefix}:{v}", rel=rel)
+        for family in dict.fromkeys(b.family for b in p.base_models):
+            g.add_node(f"basemodel:{family}", kind="basemodel", label=family)
+            g.add_edge(src, f"basemodel:{family}", rel="fine_tunes")
     for kind, singular in (("environments", "environment"), ("frameworks", "framework"), ("algorithms", "algorithm")):
         for r in cat.of_kind(kind).values():
             if f"paper:{r.paper}" in g:

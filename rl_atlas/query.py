@@ -25,6 +25,15 @@ class Filters:
     until: int | None = None
     has_code: bool = False
     search: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    training: list[str] = field(default_factory=list)
+    rewards: list[str] = field(default_factory=list)
+    base_models: list[str] = field(default_factory=list)
+    environments: list[str] = field(default_factory=list)
+    frameworks: list[str] = field(default_factory=list)
+    venues: list[str] = field(default_factory=list)
+    interaction: list[str] = field(default_factory=list)
+    placement: list[str] = field(default_factory=list)
 
 
 def paper_of(cat, rec) -> Any:
@@ -60,6 +69,19 @@ def _algorithms_of(cat, rec) -> set[str]:
     return out
 
 
+def base_model_matches(query: str, model) -> bool:
+    """`--base-model qwen2.5` matches the family Qwen2.5 (any size); `qwen2.5-7b` also needs size 7B;
+    a full name such as `Qwen2.5-7B-Instruct` needs the variant too. Case and spaces do not matter."""
+    q = query.casefold().replace(" ", "")
+    full = str(model).casefold()
+    return full == q or full.startswith(q + "-") or model.family.casefold() == q
+
+
+def _paper_facts(cat, rec, name: str) -> list:
+    p = paper_of(cat, rec)
+    return list(getattr(p, name, None) or []) if p is not None else []
+
+
 def matches(cat, rec, f: Filters) -> bool:
     if f.capabilities and not set(f.capabilities) & set(getattr(rec, "capabilities", []) or []):
         return False
@@ -76,6 +98,33 @@ def matches(cat, rec, f: Filters) -> bool:
     if f.has_code:
         p = paper_of(cat, rec)
         if p is None or not p.links.code:
+            return False
+    p = paper_of(cat, rec)
+    if f.roles and (p is None or p.role not in f.roles):
+        return False
+    if f.training and not set(f.training) & set(_paper_facts(cat, rec, "training")):
+        return False
+    if f.rewards and (p is None or p.reward_type not in f.rewards):
+        return False
+    if f.interaction and (p is None or p.interaction not in f.interaction):
+        return False
+    if f.placement and (p is None or p.placement not in f.placement):
+        return False
+    if f.venues:
+        from .facts import venue_family
+
+        wanted = {v.casefold() for v in f.venues}
+        if p is None or (venue_family(p.venue) or "").casefold() not in wanted:
+            return False
+    if f.base_models and not any(base_model_matches(q, m) for q in f.base_models for m in _paper_facts(cat, rec, "base_models")):
+        return False
+    if f.environments:
+        envs = {rec.id} if rec.__class__.__name__ == "Environment" else set(_paper_facts(cat, rec, "environments"))
+        if not set(f.environments) & envs:
+            return False
+    if f.frameworks:
+        fws = {rec.id} if rec.__class__.__name__ == "Framework" else set(_paper_facts(cat, rec, "frameworks"))
+        if not set(f.frameworks) & fws:
             return False
     if f.search:
         hay = haystack(cat, rec)

@@ -180,4 +180,7 @@ def check_catalog(cat) -> list[Problem]:
         if missing:
             out.append(Problem(rel(root / "papers", root), 0, "survey_refs",
                                f"{len(missing)} bibliography numbers are in no record: {missing[:20]}{' ...' if len(missing) > 20 else ''}", "CAT102"))
+    from .facts import check_facts
+
+    out.extend(check_facts(cat))
     return out
