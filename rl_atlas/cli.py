@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -109,8 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("add", help=COMMANDS["add"], description=COMMANDS["add"])
     _catalog_arg(p)
-    p.add_argument("--arxiv", required=True, metavar="ID", help="arXiv id or URL, e.g. 2503.09516")
-    p.add_argument("--dry-run", action="store_true", help="print the stub instead of writing it")
+    p.add_argument("--arxiv", nargs="+", default=[], metavar="ID", help="arXiv ids or URLs, e.g. 2503.09516 2506.15841")
+    p.add_argument("--from-file", metavar="FILE", help="a file of arXiv ids or URLs, one per line (# starts a comment)")
+    p.add_argument("--dry-run", action="store_true", help="print the stubs instead of writing them")
 
     p = sub.add_parser("schema", help=COMMANDS["schema"], description=COMMANDS["schema"])
     p.add_argument("--write", metavar="DIR", nargs="?", const="schemas", help="write <kind>.schema.json files into DIR (default: schemas)")
@@ -414,46 +416,95 @@ def cmd_related(args) -> int:
     return 0
 
 
+def _read_ids(args) -> list[str]:
+    raw = list(args.arxiv)
+    if args.from_file:
+        for line in Path(args.from_file).read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].strip()
+            raw += line.split()
+    return raw
+
+
 def cmd_add(args) -> int:
+    """Add one record stub per new arXiv id; skip (and say so) ids already present by id, arXiv id, DOI or title."""
     import yaml
 
     from . import arxiv
     from .catalog import default_root, load_file
+    from .validate import _norm_title
 
     root = Path(args.catalog) if args.catalog else default_root()
     try:
-        aid = arxiv.normalise_id(args.arxiv)
-    except arxiv.ArxivError as exc:
-        print(f"rl-atlas add: {exc}", file=sys.stderr)
+        raw = _read_ids(args)
+    except OSError as exc:
+        print(f"rl-atlas add: cannot read {args.from_file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    if not raw:
+        print("rl-atlas add: give --arxiv ID [ID ...] or --from-file FILE", file=sys.stderr)
         return 2
     cat = _load(args, check=False)
+    where = {"arxiv": {}, "doi": {}, "title": {}}
     for p in cat.papers.values():
-        if p.identifiers.arxiv == aid:
-            print(f"rl-atlas add: arXiv {aid} is already in the catalog as {cat.path_of('papers', p.id)}", file=sys.stderr)
-            return 1
-    try:
-        entry = arxiv.fetch(aid)
-    except arxiv.ArxivError as exc:
-        print(f"rl-atlas add: {exc}", file=sys.stderr)
-        return 1
-    rec = arxiv.stub_record(entry, set(cat.papers))
-    text = yaml.safe_dump(rec, sort_keys=False, allow_unicode=True, width=120)
-    if args.dry_run:
-        sys.stdout.write(text)
-        return 0
-    path = root / "papers" / f"{rec['id']}.yaml"
-    if path.exists():  # suggest_id avoids taken ids, but a broken file may not have loaded
-        print(f"rl-atlas add: {path} already exists; not overwriting", file=sys.stderr)
-        return 1
-    _atomic_write(path, text)
-    _, problems = load_file(path, "papers", root)
-    if problems:  # never leave a record behind that does not validate
-        path.unlink()
-        for p in problems:
-            print(p, file=sys.stderr)
-        return 1
-    print(f"wrote {path}: edit its tags and summary, then run `rl-atlas validate`")
-    return 0
+        shown = str(cat.path_of("papers", p.id))
+        if p.identifiers.arxiv:
+            where["arxiv"][p.identifiers.arxiv] = shown
+        if p.identifiers.doi:
+            where["doi"][p.identifiers.doi.lower()] = shown
+        where["title"][_norm_title(p.title)] = shown
+    taken = set(cat.papers)
+    added = skipped = failed = 0
+    for i, item in enumerate(raw):
+        try:
+            aid = arxiv.normalise_id(item)
+        except arxiv.ArxivError as exc:
+            print(f"rl-atlas add: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        if aid in where["arxiv"]:
+            print(f"skipped {aid}: already in the catalog as {where['arxiv'][aid]} (same arXiv id)", file=sys.stderr)
+            skipped += 1
+            continue
+        if i and not args.dry_run:
+            time.sleep(3)  # arXiv asks API clients to wait three seconds between calls
+        try:
+            entry = arxiv.fetch(aid)
+        except arxiv.ArxivError as exc:
+            print(f"rl-atlas add: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        dup = (("DOI", where["doi"].get((entry.doi or "").lower())) if entry.doi else (None, None))
+        if not dup[1]:
+            dup = ("title", where["title"].get(_norm_title(entry.title)))
+        if dup[1]:
+            print(f"skipped {aid}: already in the catalog as {dup[1]} (same {dup[0]})", file=sys.stderr)
+            skipped += 1
+            continue
+        rec = arxiv.stub_record(entry, taken)
+        text = yaml.safe_dump(rec, sort_keys=False, allow_unicode=True, width=120)
+        if args.dry_run:
+            sys.stdout.write(("---\n" if added else "") + text)
+            added += 1
+            continue
+        path = root / "papers" / f"{rec['id']}.yaml"
+        if path.exists():  # suggest_id avoids taken ids, but a broken file may not have loaded
+            print(f"rl-atlas add: {path} already exists; not overwriting", file=sys.stderr)
+            failed += 1
+            continue
+        _atomic_write(path, text)
+        _, problems = load_file(path, "papers", root)
+        if problems:  # never leave a record behind that does not validate
+            path.unlink()
+            for p in problems:
+                print(p, file=sys.stderr)
+            failed += 1
+            continue
+        taken.add(rec["id"])
+        where["arxiv"][aid] = str(path)
+        where["title"][_norm_title(entry.title)] = str(path)
+        print(f"wrote {path}: add its role, training, tags, summary and typed facts, then run `rl-atlas validate`")
+        added += 1
+    print(f"{added} added, {skipped} skipped as already present, {failed} failed", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def cmd_schema(args) -> int:
