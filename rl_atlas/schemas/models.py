@@ -207,7 +207,7 @@ class Algorithm(_Record):
     name: str
     paper: RecordId = Field(description="The paper record that introduced the algorithm.")
     aliases: list[str] = Field(default_factory=list)
-    year: Year | None = Field(None, description="Year as Table 2 gives it.")
+    year: Year | None = Field(None, description="Year of the paper that introduced the algorithm (`rl-atlas validate` checks that it equals that record's year).")
     family: Literal["reinforce", "ppo", "dpo", "grpo"] = Field(description="The family of Table 2 the algorithm belongs to.")
     objective_type: str | None = Field(None, description="Table 2's objective type.")
     clip: bool | None = Field(None, description="Whether the policy ratio is clipped.")
