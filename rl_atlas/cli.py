@@ -37,7 +37,7 @@ def _filter_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--capability", action="append", default=[], metavar="ID", help="capability term id, e.g. memory")
     g.add_argument("--task", action="append", default=[], metavar="ID", help="task-domain term id, e.g. search")
     g.add_argument("--subcategory", action="append", default=[], metavar="ID", help="sub-category id, e.g. memory-token-level")
-    g.add_argument("--algorithm", action="append", default=[], metavar="ID", help="algorithm id, e.g. grpo")
+    g.add_argument("--algorithm", action="append", default=[], metavar="ID", help="algorithm id, e.g. grpo; also matches its variants (works using dapo match grpo)")
     g.add_argument("--since", type=int, metavar="YEAR")
     g.add_argument("--until", type=int, metavar="YEAR")
     g.add_argument("--has-code", action="store_true", help="only records with a code link")

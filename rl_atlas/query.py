@@ -61,11 +61,30 @@ def haystack(cat, rec) -> str:
     return "\n".join(parts).lower()
 
 
+def algorithm_ancestors(cat, aid: str) -> set[str]:
+    """`aid` and every algorithm it derives from, transitively (dapo -> {dapo, grpo, ppo})."""
+    seen, todo = set(), [aid]
+    while todo:
+        a = todo.pop()
+        if a in seen:
+            continue
+        seen.add(a)
+        rec = cat.algorithms.get(a)
+        todo += list(rec.derives_from) if rec else []
+    return seen
+
+
 def _algorithms_of(cat, rec) -> set[str]:
+    """The algorithms a record counts as using for `--algorithm`: its own list, the algorithms a paper introduced,
+    and everything those derive from, so `--algorithm grpo` also finds works trained with DAPO or Dr. GRPO."""
     if rec.__class__.__name__ == "Algorithm":
-        return {rec.id, *rec.derives_from}
-    out = set(getattr(rec, "algorithms", []) or [])
-    out |= {a.id for a in cat.algorithms.values() if a.paper == rec.id}
+        direct = {rec.id}
+    else:
+        direct = set(getattr(rec, "algorithms", []) or [])
+        direct |= {a.id for a in cat.algorithms.values() if a.paper == rec.id}
+    out = set()
+    for a in direct:
+        out |= algorithm_ancestors(cat, a)
     return out
 
 

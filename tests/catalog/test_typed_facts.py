@@ -116,8 +116,11 @@ def test_real_catalog_meets_the_coverage_targets(real_catalog):
 
 @pytest.mark.parametrize("flags, sql", [
     (Filters(capabilities=["memory"], algorithms=["grpo"], since=2025, has_code=True),
-     "SELECT p.id FROM papers p JOIN paper_capabilities c ON c.paper_id = p.id AND c.capability_id = 'memory' "
-     "JOIN paper_algorithms a ON a.paper_id = p.id AND a.algorithm_id = 'grpo' WHERE p.year >= 2025 AND p.code IS NOT NULL"),
+     "WITH RECURSIVE fam(id) AS (SELECT 'grpo' UNION SELECT d.algorithm_id FROM algorithm_derives_from d JOIN fam "
+     "ON d.parent_id = fam.id), used(paper_id, algorithm_id) AS (SELECT * FROM paper_algorithms UNION "
+     "SELECT paper_id, id FROM algorithms) "
+     "SELECT DISTINCT p.id FROM papers p JOIN paper_capabilities c ON c.paper_id = p.id AND c.capability_id = 'memory' "
+     "JOIN used a ON a.paper_id = p.id JOIN fam ON fam.id = a.algorithm_id WHERE p.year >= 2025 AND p.code IS NOT NULL"),
     (Filters(tasks=["search"], training=["rl"]),
      "SELECT p.id FROM papers p JOIN paper_tasks t ON t.paper_id = p.id AND t.task_id = 'search' "
      "JOIN paper_training r ON r.paper_id = p.id AND r.training = 'rl'"),
@@ -127,17 +130,12 @@ def test_real_catalog_meets_the_coverage_targets(real_catalog):
     (Filters(venues=["NeurIPS"]), "SELECT id FROM papers WHERE venue_family = 'NeurIPS'"),
 ])
 def test_sqlite_answers_like_query(real_catalog, tmp_path, flags, sql):
-    """Edges to algorithms count only the paper's own `algorithms` list in SQL; the query also counts papers that
-    introduce an algorithm, so those are added on the SQL side through the algorithms table."""
+    """The same question in SQL and through `run_query`. `--algorithm grpo` counts the algorithms a paper uses or
+    introduces and every variant deriving from grpo, which the SQL spells out with a recursive CTE."""
     db_path = tmp_path / "atlas.db"
     write_sqlite(real_catalog, db_path)
     db = sqlite3.connect(db_path)
     got = {row[0] for row in db.execute(sql)}
-    if flags.algorithms:
-        intro = {row[0] for row in db.execute(
-            "SELECT p.id FROM papers p JOIN algorithms a ON a.paper_id = p.id JOIN paper_capabilities c ON c.paper_id = p.id "
-            "AND c.capability_id = 'memory' WHERE a.id = 'grpo' AND p.year >= 2025 AND p.code IS NOT NULL")}
-        got |= intro
     assert got == {r.id for r in run_query(real_catalog, flags)}
     counts = dict(db.execute("SELECT 'papers', count(*) FROM papers UNION ALL SELECT 'envs', count(*) FROM environments"))
     assert counts == {"papers": len(real_catalog.papers), "envs": len(real_catalog.environments)}
