@@ -55,6 +55,7 @@ Placement = Literal["survey", "atlas"]
 
 # Where a fact was read. One of:
 #   survey:§4.1.1  survey:table-4  survey:fig-4        the survey's section, table or figure
+#   survey:ref-481                                    the survey's bibliography entry [481]
 #   companion-list                                    the survey authors' companion list
 #   arxiv:2503.09516                                  the arXiv abstract page
 #   arxiv-html:2503.09516v3                           the arXiv full text (HTML) of that version
@@ -64,14 +65,17 @@ Placement = Literal["survey", "atlas"]
 #   web:https://...                                   another page (project page, model card, blog)
 #   atlas                                             the atlas's own judgement (e.g. a role or placement)
 SOURCE_PATTERN = (
-    r"^(survey:(§[1-7](\.[0-9]+){0,2}|table-(10|[1-9])|fig-[0-9]+)"
+    r"^(survey:(§[1-7](\.[0-9]+){0,2}|table-(10|[1-9])|fig-[0-9]+|ref-[0-9]{1,3})"
     r"|companion-list|atlas"
     r"|arxiv:([0-9]{4}\.[0-9]{4,5}|[a-z-]+(\.[A-Z]{2})?/[0-9]{7})"
     r"|arxiv-html:[0-9]{4}\.[0-9]{4,5}v[0-9]+"
     r"|openreview:[A-Za-z0-9_-]+"
     r"|(readme|venue|web):https://\S+)$"
 )
-Source = Annotated[str, StringConstraints(pattern=SOURCE_PATTERN), Field(description="Where a fact was read; see `rl-atlas show --help` for the forms.")]
+_SOURCE_RE = re.compile(SOURCE_PATTERN)
+SOURCE_FORMS = ("survey:§4.1.1, survey:table-4, survey:fig-4, survey:ref-481, companion-list, arxiv:ID, arxiv-html:IDvN, "
+                "openreview:ID, readme:https://..., venue:https://..., web:https://..., atlas")
+Source = Annotated[str, StringConstraints(max_length=500), Field(description=f"Where a fact was read: one of {SOURCE_FORMS}.")]
 # The fields whose provenance is recorded.
 PROVENANCE_FIELDS = ("role", "training", "algorithms", "reward_type", "base_models", "environments", "frameworks",
                      "interaction", "links", "venue", "capabilities", "tasks", "subcategories", "title", "authors", "year")
@@ -140,6 +144,9 @@ class Paper(_Record):
         unknown = sorted(set(v) - set(PROVENANCE_FIELDS))
         if unknown:
             raise ValueError(f"provenance for unknown field(s) {', '.join(unknown)}; allowed: {', '.join(PROVENANCE_FIELDS)}")
+        bad = [src for sources in v.values() for src in sources if not _SOURCE_RE.match(src)]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a source; use one of {SOURCE_FORMS}")
         return v
 
 
