@@ -321,14 +321,15 @@ def cmd_show(args) -> int:
 
 
 def cmd_coverage(args, cat) -> int:
-    from .facts import COVERAGE_FIELDS, coverage, coverage_shortfalls
+    from .facts import COVERAGE_FIELDS, COVERAGE_FLOORS, coverage, coverage_shortfalls
 
     cov = coverage(cat)
     short = coverage_shortfalls(cat)
+    below_floor = coverage_shortfalls(cat, COVERAGE_FLOORS)
     if args.format == "json":
         print(json.dumps({"coverage": {g: {f: {"have": h, "of": n} for f, (h, n) in fs.items()} for g, fs in cov.items()},
-                          "shortfalls": short}, indent=2))
-        return 1 if short else 0
+                          "shortfalls": short, "below_floor": below_floor}, indent=2))
+        return 1 if below_floor else 0
     cols = COVERAGE_FIELDS
     print(f"{'role':<14} {'n':>4}  " + " ".join(f"{c[:9]:>9}" for c in cols))
     for g in sorted(cov, key=lambda g: (g in ("all", "(no role)"), g)):
@@ -336,7 +337,10 @@ def cmd_coverage(args, cat) -> int:
         print(f"{g:<14} {n:>4}  " + " ".join(f"{(h / n if n else 0):>9.0%}" for h, _ in cov[g].values()))
     print("\ntargets (RL methods: algorithms 95%, base_models 90%, environments 90%; methods: training 98%; every record a role):")
     print("\n".join(f"  MISSED {s}" for s in short) if short else "  all met")
-    return 1 if short else 0
+    floors = ", ".join(f"{k} {v:.0%}" for k, v in COVERAGE_FLOORS.items())
+    print(f"floors reached so far, which must hold (RL methods: {floors}):")
+    print("\n".join(f"  BELOW FLOOR {s}" for s in below_floor) if below_floor else "  all hold")
+    return 1 if below_floor else 0
 
 
 def cmd_stats(args) -> int:
