@@ -139,27 +139,27 @@ def main(argv: list[str] | None = None) -> int:
     common = (["--quick"] if args.quick else []) + (["--device", args.device] if args.device else []) + extra
     start = time.time()
     jobs = [(cap, seed) for cap in caps for seed in seeds]
+    summaries = {}
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = {job: pool.submit(_job, job[0], common + ["--seed", str(job[1])]) for job in jobs}
-        results: dict[str, list[dict]] = {cap: [] for cap in caps}
-        for cap, seed in jobs:  # in submission order, so the output reads capability by capability
-            r = {"seed": seed, **futures[(cap, seed)].result()}
-            results[cap].append(r)
-            if "error" in r:
-                print(f"{cap} seed {seed}: FAILED {r['error']}", flush=True)
-            else:
-                print(f"{cap} seed {seed}: before {r['before']:.3f}  baseline {r['baseline']:.3f}  after {r['after']:.3f}  "
-                      f"after>before {r['after'] > r['before']}  after>baseline {r['after'] > r['baseline']}  ({r['wall_seconds']:.0f}s)",
-                      flush=True)
-    summaries = {}
-    for cap in caps:
-        summaries[cap] = summarize(results[cap])
-        out = Path(args.out) if args.out else ROOT / "benchmarks" / "results" / f"capability_{cap}_seeds.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"capability": cap, "module": RUNS[cap][0], "quick": args.quick, "command": command,
-                                   "summary": summaries[cap], "runs": results[cap]}, indent=1) + "\n")
-        print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}; "
-              f"held on every seed: {summaries[cap].get('held_on_every_seed')}")
+        for cap in caps:  # in submission order; each capability's file is written as soon as its seeds are done
+            runs = []
+            for seed in seeds:
+                r = {"seed": seed, **futures[(cap, seed)].result()}
+                runs.append(r)
+                if "error" in r:
+                    print(f"{cap} seed {seed}: FAILED {r['error']}", flush=True)
+                else:
+                    print(f"{cap} seed {seed}: before {r['before']:.3f}  baseline {r['baseline']:.3f}  after {r['after']:.3f}  "
+                          f"after>before {r['after'] > r['before']}  after>baseline {r['after'] > r['baseline']}  "
+                          f"({r['wall_seconds']:.0f}s)", flush=True)
+            summaries[cap] = summarize(runs)
+            out = Path(args.out) if args.out else ROOT / "benchmarks" / "results" / f"capability_{cap}_seeds.json"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps({"capability": cap, "module": RUNS[cap][0], "quick": args.quick, "command": command,
+                                       "summary": summaries[cap], "runs": runs}, indent=1) + "\n")
+            print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}; "
+                  f"held on every seed: {summaries[cap].get('held_on_every_seed')}", flush=True)
     print()
     print(markdown_table(summaries))
     minutes = (time.time() - start) / 60
