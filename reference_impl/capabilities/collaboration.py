@@ -154,7 +154,7 @@ def episodes(speaker, listener, tok, pairs, n_per, device, temperature=1.0, mode
 
 @torch.no_grad()
 def evaluate(speaker, listener, tok, eval_pairs, cfg, device, mode="team") -> dict:
-    """Team accuracy on the held-out pairs (a reward of 1 means the answer was right)."""
+    """Team accuracy on the held-out codes: the share of episodes whose answer the environment judged correct."""
     *_, sampled = episodes(speaker, listener, tok, eval_pairs, cfg.eval_samples, device, mode=mode)
     *_, greedy = episodes(speaker, listener, tok, eval_pairs, 1, device, temperature=0.0, mode=mode)
     return {"accuracy": round(float(sampled.mean()), 4), "greedy_accuracy": round(float(greedy.mean()), 4)}

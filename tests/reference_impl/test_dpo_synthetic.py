@@ -12,7 +12,8 @@ from reference_impl import dpo_synthetic
 def test_dpo_learns_the_preference(tmp_path, capsys, learning_seed):
     """Same-run margins (after - before), each about half the worst over seeds 101..110 of
     `python benchmarks/learning_test_seeds.py --seeds 101..110 --only dpo` (--quick, one thread):
-    DPO_WORST"""
+    worst accuracy gain 1.00 (every seed), worst implicit-reward margin gain 33.5 (seed 101), worst gain of
+    the policy's own preference accuracy 0.30 (seed 102)."""
     curve = tmp_path / "curve.json"
     assert dpo_synthetic.main(["--quick", "--seed", str(learning_seed), "--device", "cpu", "--history", str(curve)]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -22,10 +23,10 @@ def test_dpo_learns_the_preference(tmp_path, capsys, learning_seed):
     msg = f"seed {learning_seed}: {result}"
     # At step 0 the policy IS the reference: the margin is exactly 0, so no pair is won yet (an identity).
     assert result["margin_before"] == 0.0 and result["before"] == 0.0, msg
-    assert result["after"] - result["before"] >= M_ACCURACY, msg
-    assert result["margin_after"] - result["margin_before"] >= M_MARGIN, msg
+    assert result["after"] - result["before"] >= 0.5, msg
+    assert result["margin_after"] - result["margin_before"] >= 15.0, msg
     # The policy alone (no reference) now prefers the chosen response more often than before.
-    assert result["policy_accuracy_after"] - result["policy_accuracy_before"] >= M_POLICY, msg
+    assert result["policy_accuracy_after"] - result["policy_accuracy_before"] >= 0.15, msg
     history = json.loads(curve.read_text())["history"]
     assert history[0]["step"] == 0 and history[-1]["step"] == result["steps"]
 

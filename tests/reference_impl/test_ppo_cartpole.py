@@ -30,9 +30,10 @@ def test_config_flags_parse():
 def test_short_run_learns(learning_seed):
     """30k steps (4-8 s on an idle core): the mean return of the last 100 training episodes must exceed the
     untrained policy's, measured in the same run, by about half the worst gain over seeds 101..110 of
-    `python benchmarks/learning_test_seeds.py --seeds 101..110 --only ppo`: PPO_WORST"""
+    `python benchmarks/learning_test_seeds.py --seeds 101..110 --only ppo`: 97.3 (seed 108; the others gained
+    180-238 from a start of 20-28)."""
     out = cartpole_ppo.train(cartpole_ppo.parse_config(["--seed", str(learning_seed), "--total-timesteps", "30000",
                                                         "--device", "cpu", "--log-every", "0"]))
-    assert out["after"] - out["before"] >= M_RETURN, f"seed {learning_seed}: before {out['before']} after {out['after']}"
+    assert out["after"] - out["before"] >= 45, f"seed {learning_seed}: before {out['before']} after {out['after']}"
     # the episodes logged are the ones the summary was made from
     assert out["episodes"] and out["episodes"][-1][0] <= out["steps"]
