@@ -75,7 +75,7 @@ class Config:
     history: str = field(default="", metadata={"help": "if set, write the evaluation curve to this JSON file"})
 
 
-QUICK = dict(sft_steps=200, dpo_steps=120, lr=1e-3, eval_pairs=96, eval_every=40, batch_size=48)
+QUICK = dict(sft_steps=200, sft_lr=1e-3, dpo_steps=120, lr=1e-3, eval_pairs=96, eval_every=40, batch_size=48)
 
 
 def parse_config(argv: list[str] | None = None) -> Config:

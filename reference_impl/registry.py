@@ -16,4 +16,5 @@ RUNS: dict[str, tuple[str, str]] = {
     "self-improvement": ("reference_impl.capabilities.self_improvement", "test-time RL from majority-vote pseudo-labels (TTRL style)"),
     "perception": ("reference_impl.capabilities.perception", "GRPO with verifiable visual rewards (IoU / counts) on generated images"),
     "long-horizon": ("reference_impl.capabilities.long_horizon", "turn-level credit assignment vs trajectory-level outcome reward"),
+    "collaboration": ("reference_impl.capabilities.collaboration", "two agents (speaker, listener) trained jointly on a team reward (MAGRPO-style GRPO)"),
 }

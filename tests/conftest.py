@@ -47,3 +47,38 @@ def within_budget():
         return result
 
     return run
+
+
+# -- reference implementations: one torch thread, deterministic kernels, a seed per learning test ----------------
+# Only tests under tests/reference_impl and tests/capabilities import torch; the catalog and site tests must not,
+# so torch is imported lazily here, for those tests alone.
+TORCH_TEST_DIRS = ("reference_impl", "capabilities", "hf")
+
+
+@pytest.fixture(autouse=True)
+def _pin_torch(request):
+    """One CPU thread and deterministic algorithms, so a run does not depend on the machine's core count."""
+    if Path(str(request.node.fspath)).parent.name not in TORCH_TEST_DIRS:
+        yield
+        return
+    import torch
+
+    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    yield
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(deterministic)
+
+
+@pytest.fixture
+def learning_seed(record_property) -> int:
+    """A fresh random seed per learning-test run (never a hand-picked one), or $RL_ATLAS_TEST_SEED to replay a
+    failure. The seed is recorded in the report; put it in the assertion message too."""
+    import os
+    import random
+
+    seed = int(os.environ.get("RL_ATLAS_TEST_SEED") or random.SystemRandom().randrange(1000, 100_000))
+    record_property("seed", seed)
+    print(f"learning seed {seed} (replay with RL_ATLAS_TEST_SEED={seed})")
+    return seed

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from reference_impl import cartpole_ppo
 
 
@@ -24,12 +26,14 @@ def test_config_flags_parse():
     assert cartpole_ppo.parse_config([]).target_kl is None
 
 
-def test_short_run_learns():
-    # 30k steps (4-8 s on one core): the mean of the last 100 training episodes must be at least three
-    # times the untrained policy's mean return, both measured in this run with the same seed.
-    # (Seeds 1-8 at this budget gave `after` between 123 and 263 for `before` between 20 and 29.)
-    out = cartpole_ppo.train(cartpole_ppo.parse_config(["--seed", "1", "--total-timesteps", "30000", "--device", "cpu",
-                                                        "--log-every", "0"]))
-    assert out["after"] >= 3 * out["before"], out
+@pytest.mark.slow
+def test_short_run_learns(learning_seed):
+    """30k steps (4-8 s on an idle core): the mean return of the last 100 training episodes must exceed the
+    untrained policy's, measured in the same run, by about half the worst gain over seeds 101..110 of
+    `python benchmarks/learning_test_seeds.py --seeds 101..110 --only ppo`: 97.3 (seed 108; the others gained
+    180-238 from a start of 20-28)."""
+    out = cartpole_ppo.train(cartpole_ppo.parse_config(["--seed", str(learning_seed), "--total-timesteps", "30000",
+                                                        "--device", "cpu", "--log-every", "0"]))
+    assert out["after"] - out["before"] >= 45, f"seed {learning_seed}: before {out['before']} after {out['after']}"
     # the episodes logged are the ones the summary was made from
     assert out["episodes"] and out["episodes"][-1][0] <= out["steps"]
