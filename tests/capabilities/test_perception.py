@@ -80,11 +80,13 @@ def test_iou_reward_beats_imitation_and_rft():
     """Same warm-up, pictures and number of updates, seed drawn at random: GRPO on the IoU reward must
     beat the warm-up policy and continued supervised training on the sloppy annotator (the ablation)
     on held-out pictures.
-    MARGINS"""
+    Margins are provisional: one seed of the new split (seed 5: after - before 0.18, after - baseline 0.12);
+    the 10-seed benchmark (seeds 101..110) did not fit in the session, so each margin is kept well under
+    half of that run's."""
     from reference_impl.capabilities.perception import main
 
     seed = learning_seed()
     out = run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"])
     assert out["capability"] == "perception" and out["metric"] == "mean_iou"
-    assert out["after"] >= out["before"] + M_BEFORE, (seed, out["before"], out["after"])
-    assert out["after"] >= out["baseline"] + M_BASELINE, (seed, out["baseline"], out["after"])
+    assert out["after"] >= out["before"] + 0.05, (seed, out["before"], out["after"])
+    assert out["after"] >= out["baseline"] + 0.03, (seed, out["baseline"], out["after"])
