@@ -127,13 +127,14 @@ def test_ppo_epochs_move_the_ratio():
 def test_memory_agent_learns_to_keep_the_fact():
     """After GRPO on the final answer only, the memory agent must beat its warm-up and the truncated-context
     ablation (same warm-up length and GRPO budget, same run) on held-out streams, seed drawn at random.
-    MARGINS"""
+    Margins provisional: one seed of this version (seed 5: after - before 0.105, after - baseline 0.095);
+    the 10-seed benchmark did not fit in the session, so each margin is under a third of that run's."""
     from reference_impl.capabilities import memory
 
     seed = learning_seed()
     out = run_script(memory.main, ["--quick", "--seed", str(seed), "--device", "cpu"])
-    assert out["after"] >= out["before"] + M_BEFORE, (seed, out["before"], out["after"])
-    assert out["after"] >= out["baseline"] + M_BASELINE, (seed, out["baseline"], out["after"])
+    assert out["after"] >= out["before"] + 0.03, (seed, out["before"], out["after"])
+    assert out["after"] >= out["baseline"] + 0.03, (seed, out["baseline"], out["after"])
 
 
 def test_keep_shorthand():
