@@ -1,29 +1,46 @@
 """Long-horizon credit assignment: step-level groups (GiGPO style) against a trajectory-level outcome reward.
 
 Task: `RLAtlas/LongHorizon-v0`, a chain of rooms each opened by a hidden key; +1 only when the last
-door opens, within `max_turns` turns. The tiny transformer reads the whole interaction so far
-(`<bos> s0 | a +1 | c -1 | ...`) and emits one key token per turn; the environment's two-character
-reply is appended as ENV tokens, which never enter the loss.
+door opens, within `max_turns` turns. Every group plays its own hidden key combination, drawn so
+that each room's key is that room's usual key with probability `bias` and another key otherwise (a
+building whose locks mostly follow one pattern). Combinations are split by a hash of their number
+into a training set and a disjoint held-out set (`is_held_out`); training samples only the first,
+every evaluation only the second. So no combination can be memorised; what transfers is the per-room
+prior and a way of searching when it fails (try another key, move on after a `+`).
+The tiny transformer reads the whole interaction so far (`<bos> s0 | a -0 | b +1 | ...`) and emits one
+key token per turn; the environment's two-character reply is appended as ENV tokens, which never
+enter the loss.
 
-Both learners start from the same format-only warm-up (random valid keys) and get the same number of
-rollouts and updates. They differ only in the advantage given to each action token:
+All learners start from the same format-only warm-up (random valid keys) and get the same rollouts
+(the same random stream) and the same optimiser steps. The two RL arms differ only in the advantage
+given to each action token:
 
-* trajectory level (GRPO on the outcome, the baseline): every action of trajectory i gets
+* trajectory level (GRPO on the outcome, the ablation): every action of trajectory i gets
       A_i = (R_i - mean_group R) / (std_group R + eps)                                         (1)
   so a successful run also reinforces its wrong keys, and a failed run punishes its right ones.
-* step level (GiGPO, Feng et al. 2025): steps taken from the same environment state (the same room,
-  the "anchor state") anywhere in the group form a second group; each step's discounted return
+* step level (GiGPO, Feng et al. 2025): steps taken from the same environment state (the same room
+  of the same combination, the "anchor state") anywhere in the group form a second group; each
+  step's discounted return
       R_t = sum_k gamma^k r_{t+k}                                                               (2)
   is normalised inside its anchor group, and added to (1):
       A_{i,t} = A_i + omega * (R_t - mean_anchor R) / (std_anchor R + eps)                      (3)
   A right key reaches the exit sooner, so it earns a higher R_t than a wrong key from the same room.
 
-Departures from the paper: one gradient step per batch (so the PPO ratio is 1 and no clipping is
-needed), no KL term, exact state matching on the room number, a 20-turn toy task instead of ALFWorld.
+Step size. Eq. (3) sums two unit-variance terms, so its advantages are larger than those of (1) and
+at the same learning rate the GiGPO arm would also take bigger steps. Both arms therefore divide their
+per-token advantages by their standard deviation over the batch's action tokens (`unit_variance`),
+so each arm's advantages have variance 1 and the comparison is about direction, not step size.
+A third arm, RFT (rejection-sampling fine-tuning), does cross-entropy on the successful rollouts.
+The update is `objectives.update.policy_update` with GRPO's clipped surrogate, `--ppo-epochs` x
+`--minibatches` steps per batch.
+
+Departures from the paper: no KL term, exact state matching on the room number, a toy chain
+instead of ALFWorld.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import sys
@@ -37,18 +54,20 @@ import torch
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, rft_step, unit_variance
+from reference_impl.capabilities.splits import is_held_out
 from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
-from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.core import token_logprobs
+from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.envs.long_horizon import STATUS, LongHorizonEnv
 
 
 @dataclass
-class Config:
+class Config(PGFlags):
     quick: bool = False
     """Small CPU configuration used by the tests (seconds to a minute on one core)."""
     seed: int = 1
-    """Seed for torch, numpy and the rollouts."""
+    """Seed for torch, numpy, the rollouts and the train/held-out split of combinations."""
     device: str = "auto"
     """auto | cpu | cuda."""
     threads: int = 1
@@ -60,23 +79,27 @@ class Config:
     max_turns: int = 20
     """Turn budget per episode."""
     task_seed: int = 0
-    """Seed of the hidden key combination."""
+    """Seed of the usual key of each room."""
+    bias: float = 0.9
+    """Probability that a room's key is its usual key (else one of the other keys, uniformly)."""
+    held_out: float = 0.25
+    """Share of the n_keys ** n_rooms combinations held out for evaluation."""
     iterations: int = 150
     """RL updates per learner (each on one batch of fresh rollouts)."""
     groups: int = 8
-    """Groups per batch (every group starts from the same state)."""
+    """Groups per batch (each group plays one training combination)."""
     group_size: int = 8
     """Trajectories per group."""
     lr: float = 1e-3
-    """Adam learning rate for RL."""
+    """Adam learning rate for RL (every arm)."""
     gamma: float = 0.5
     """Discount for the step-level returns of eq. (2)."""
     omega: float = 1.0
     """Weight of the step-level advantage in eq. (3)."""
     warmup_steps: int = 60
-    """Supervised warm-up steps on random valid keys (teaches the format, not the combination)."""
+    """Supervised warm-up steps on random valid keys (teaches the format, not a search strategy)."""
     eval_episodes: int = 256
-    """Episodes (sampled at temperature 1) per evaluation."""
+    """Episodes (sampled at temperature 1, one held-out combination each) per evaluation."""
     n_layer: int = 2
     """Transformer blocks."""
     n_embd: int = 64
@@ -84,22 +107,44 @@ class Config:
     target: float = 0.8
     """Training success rate that counts as "reached" for steps_to_target."""
     curve_every: int = 5
-    """Record the training success rate every this many iterations."""
+    """Evaluate on held-out combinations every this many iterations (for the curves)."""
+    curve_episodes: int = 64
+    """Held-out episodes per curve point."""
 
 
 QUICK = dict(iterations=40, groups=6, group_size=8, warmup_steps=40, eval_episodes=192)
+ARMS = ("gigpo", "trajectory", "rft")
 
 
 def make_tokenizer(env: LongHorizonEnv) -> CharTokenizer:
     return CharTokenizer(env.keys + STATUS + "0123456789*")
 
 
+def sample_combinations(cfg: Config, n: int, held_out: bool, rng: np.random.Generator) -> list[int]:
+    """n combination numbers from the biased distribution, restricted (by rejection) to the training
+    side (held_out=False) or the held-out side of the hash partition."""
+    usual = LongHorizonEnv(cfg.n_rooms, cfg.n_keys, cfg.max_turns, cfg.task_seed).solution
+    keys, out = "abcdefgh"[: cfg.n_keys], []
+    while len(out) < n:
+        c = 0
+        for r in range(cfg.n_rooms):
+            k = keys.index(usual[r])
+            if rng.random() >= cfg.bias:  # one of the other keys
+                k = (k + 1 + int(rng.integers(cfg.n_keys - 1))) % cfg.n_keys
+            c += k * cfg.n_keys**r
+        if is_held_out(f"combination {c}", cfg.seed, cfg.held_out) == held_out:
+            out.append(c)
+    return out
+
+
 @torch.no_grad()
-def rollout(model, tok, cfg: Config, n: int, device, gen: torch.Generator, temperature: float = 1.0):
-    """Play n episodes in parallel. Returns token ids (n, L), a mask of the policy's action tokens,
-    the room each action was taken in (-1 where none), per-turn rewards and the success flags."""
-    envs = [LongHorizonEnv(cfg.n_rooms, cfg.n_keys, cfg.max_turns, cfg.task_seed) for _ in range(n)]
-    first = [e.reset()[0] for e in envs]
+def rollout(model, tok, cfg: Config, combos: list[int], device, gen: torch.Generator, temperature: float = 1.0):
+    """Play one episode per entry of `combos` in parallel. Returns token ids (n, L), a mask of the
+    policy's action tokens, the room each action was taken in (-1 where none), per-turn rewards and the
+    success flags."""
+    n = len(combos)
+    envs = [LongHorizonEnv(cfg.n_rooms, cfg.n_keys, cfg.max_turns) for _ in range(n)]
+    first = [e.reset(options={"combination": c})[0] for e, c in zip(envs, combos)]
     ids = torch.tensor([[tok.bos_id] + tok.encode(o) for o in first], device=device)
     act_mask = torch.zeros(n, 3 + 3 * cfg.max_turns, dtype=torch.bool)
     rooms = torch.full((n, cfg.max_turns), -1)
@@ -165,21 +210,23 @@ def step_advantages(rooms: torch.Tensor, rewards: torch.Tensor, group_size: int,
     return adv
 
 
-def evaluate(model, tok, cfg, device, gen) -> float:
+def evaluate(model, tok, cfg, device, gen, combos: list[int]) -> float:
+    """Success rate on the given (held-out) combinations, one sampled episode each."""
     model.eval()
-    *_, success = rollout(model, tok, cfg, cfg.eval_episodes, device, gen)
+    *_, success = rollout(model, tok, cfg, combos, device, gen)
     return float(success.mean())
 
 
-def warmup(model, tok, cfg, device, gen):
+def warmup(model, tok, cfg, device):
     """Supervised warm-up on episodes played with uniformly random valid keys (format only)."""
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     rng = np.random.default_rng(cfg.seed)
     for _ in range(cfg.warmup_steps):
         seqs, masks = [], []
-        for _ in range(32):
-            env = LongHorizonEnv(cfg.n_rooms, cfg.n_keys, cfg.max_turns, cfg.task_seed)
-            ids, mask = [tok.bos_id] + tok.encode(env.reset()[0]), [False] * 3
+        for c in sample_combinations(cfg, 32, False, rng):
+            env = LongHorizonEnv(cfg.n_rooms, cfg.n_keys, cfg.max_turns)
+            obs, _ = env.reset(options={"combination": c})
+            ids, mask = [tok.bos_id] + tok.encode(obs), [False] * 3
             for _ in range(cfg.max_turns):
                 key = env.keys[int(rng.integers(cfg.n_keys))]
                 obs, _, term, trunc, _ = env.step(key)
@@ -200,40 +247,48 @@ def warmup(model, tok, cfg, device, gen):
         opt.step()
 
 
-def train(model, tok, cfg: Config, device, mode: str, gen: torch.Generator):
-    """RL with trajectory-level ('trajectory') or step-level ('gigpo') advantages. Returns the curve."""
+def token_advantages(adv: torch.Tensor, shape) -> torch.Tensor:
+    """Scatter per-turn advantages (n, T) onto the action token positions (3 + 3t) of (n, L) sequences."""
+    tok_adv = torch.zeros(shape)
+    for t in range(adv.shape[1]):
+        pos = 3 + 3 * t
+        if pos < shape[1]:
+            tok_adv[:, pos] = adv[:, t]
+    return tok_adv
+
+
+def train(model, tok, cfg: Config, device, mode: str, gen: torch.Generator, curve_combos):
+    """RL with trajectory-level ('trajectory') or step-level ('gigpo') advantages, or RFT ('rft').
+    Returns the held-out curve, the training curve, steps to target, tokens and the mean clip fraction."""
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    n, curve, steps_to_target, tokens = cfg.groups * cfg.group_size, [], None, 0
+    n, curve, train_curve, steps_to_target, tokens, clip = cfg.groups * cfg.group_size, [], [], None, 0, []
+    rng = np.random.default_rng(cfg.seed + 1)  # the same combinations for every arm
+    mb_gen = torch.Generator().manual_seed(cfg.seed + 2)
+    curve.append({"step": 0, "success_rate": evaluate(model, tok, cfg, device, gen, curve_combos)})
     for it in range(cfg.iterations):
+        combos = [c for c in sample_combinations(cfg, cfg.groups, False, rng) for _ in range(cfg.group_size)]
         model.eval()
-        ids, act_mask, rooms, rewards, success = rollout(model, tok, cfg, n, device, gen)
+        ids, act_mask, rooms, rewards, success = rollout(model, tok, cfg, combos, device, gen)
         tokens += ids.numel()
-        adv_traj = trajectory_advantages(rewards.sum(1), cfg.group_size)
-        adv = adv_traj[:, None].expand(-1, cfg.max_turns).clone()
-        if mode == "gigpo":
-            adv = adv + cfg.omega * step_advantages(rooms, rewards, cfg.group_size, cfg.gamma)
-        # scatter the per-turn advantages onto the action token positions
-        tok_adv = torch.zeros(act_mask.shape)
-        for t in range(cfg.max_turns):
-            pos = 3 + 3 * t
-            if pos < tok_adv.shape[1]:
-                tok_adv[:, pos] = adv[:, t]
-        mask = act_mask[:, 1:].to(device)
+        batch = as_batch(ids, act_mask[:, 1:].to(device))
         model.train()
-        with autocast(device):
-            logp = token_logprobs(model, ids)
-        # policy gradient with token-mean aggregation over action tokens (ENV tokens masked out)
-        loss = -(logp.float() * tok_adv[:, 1:].to(device) * mask).sum() / mask.sum().clamp(min=1)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        if mode == "rft":
+            stats = rft_step(model, opt, batch, torch.as_tensor(success, dtype=torch.float32), cfg, mb_gen)
+        else:
+            adv = trajectory_advantages(rewards.sum(1), cfg.group_size)[:, None].expand(-1, cfg.max_turns).clone()
+            if mode == "gigpo":
+                adv = adv + cfg.omega * step_advantages(rooms, rewards, cfg.group_size, cfg.gamma)
+            adv = unit_variance(adv, rooms >= 0)  # the same advantage scale in both arms
+            tok_adv = token_advantages(adv, act_mask.shape)[:, 1:].to(device)
+            stats = grpo_step(model, opt, batch, tok_adv, cfg, mb_gen, mode="bnpo")
+            clip.append(stats.get("clip_fraction", 0.0))
         rate = float(success.mean())
         if steps_to_target is None and rate >= cfg.target:
             steps_to_target = it + 1
-        if it % cfg.curve_every == 0 or it == cfg.iterations - 1:
-            curve.append({"step": it + 1, "success_rate": rate})
-    return curve, steps_to_target, tokens
+        if (it + 1) % cfg.curve_every == 0 or it == cfg.iterations - 1:
+            train_curve.append({"step": it + 1, "success_rate": rate})
+            curve.append({"step": it + 1, "success_rate": evaluate(model, tok, cfg, device, gen, curve_combos)})
+    return curve, train_curve, steps_to_target, tokens, (float(np.mean(clip)) if clip else None)
 
 
 def parse(argv) -> Config:
@@ -247,28 +302,37 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     t0 = time.time()
-    env = LongHorizonEnv(cfg.n_rooms, cfg.n_keys, cfg.max_turns, cfg.task_seed)
+    eval_combos = sample_combinations(cfg, cfg.eval_episodes, True, np.random.default_rng(cfg.seed + 3))
+    curve_combos = eval_combos[: cfg.curve_episodes]
+    env = LongHorizonEnv(cfg.n_rooms, cfg.n_keys, cfg.max_turns)
     tok = make_tokenizer(env)
     pcfg = PolicyConfig(vocab_size=tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd,
                         block_size=4 + 3 * cfg.max_turns)
     base = TinyTransformer(pcfg).to(device)
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
-    warmup(base, tok, cfg, device, gen)
-    before = evaluate(base, tok, cfg, device, gen)
+    warmup(base, tok, cfg, device)
+    before = evaluate(base, tok, cfg, device, gen, eval_combos)
     results, tokens = {}, 0
-    for mode in ("trajectory", "gigpo"):
-        model = TinyTransformer(pcfg).to(device)
-        model.load_state_dict(base.state_dict())
-        gen.manual_seed(cfg.seed + 1)  # both learners see the same random stream
-        curve, steps, n_tok = train(model, tok, cfg, device, mode, gen)
-        results[mode] = dict(success=evaluate(model, tok, cfg, device, gen), curve=curve, steps_to_target=steps)
+    for mode in ARMS:
+        model = copy.deepcopy(base)
+        gen.manual_seed(cfg.seed + 1)  # every learner sees the same random stream
+        curve, train_curve, steps, n_tok, clip = train(model, tok, cfg, device, mode, gen, curve_combos)
+        results[mode] = dict(success=evaluate(model, tok, cfg, device, gen, eval_combos), curve=curve,
+                             train_curve=train_curve, steps_to_target=steps, clip_fraction=clip)
         tokens += n_tok
     seconds = time.time() - t0
+    name = {"trajectory": "trajectory-grpo", "rft": "rft"}
     line = {
         "capability": "long-horizon", "metric": "success_rate", "before": before,
         "baseline": results["trajectory"]["success"], "after": results["gigpo"]["success"],
-        "steps": cfg.iterations, "seconds": round(seconds, 2),
+        "baselines": {name[m]: results[m]["success"] for m in name},
+        "baseline_method": "trajectory-level GRPO (the same advantage scale, rollouts and updates, no step-level groups)",
+        "steps": cfg.iterations, "seed": cfg.seed, "seconds": round(seconds, 2),
+        "clip_fraction": results["gigpo"]["clip_fraction"],
+        "held_out": f"a hash-chosen {cfg.held_out:.0%} of the {cfg.n_keys ** cfg.n_rooms} key combinations (never trained on)",
         "curve": results["gigpo"]["curve"], "baseline_curve": results["trajectory"]["curve"],
+        "curves": {name[m]: [{"step": p["step"], "value": p["success_rate"]} for p in results[m]["curve"]] for m in name},
+        "train_curve": results["gigpo"]["train_curve"],
         "steps_to_target": results["gigpo"]["steps_to_target"],
         "baseline_steps_to_target": results["trajectory"]["steps_to_target"], "target": cfg.target,
         "tokens_per_second": round(tokens / seconds, 1), "device": str(device),

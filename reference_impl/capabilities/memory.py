@@ -10,25 +10,38 @@ and answers one digit. Reward: 1 when right, given only at the end.
 
 Training (GRPO across turns, as MemAgent does). G episodes share the same stream; each episode is
 n_chunks + 1 separate (prompt, response) conversations, and every conversation of episode i gets the
-episode's advantage A_i = (R_i - mean R) / (std R + eps). The loss is the clipped surrogate of eq. (2) in
-`reasoning.py`, averaged per conversation. So a memory write earns credit only through the final answer.
+episode's advantage A_i = (R_i - mean R) / (std R + eps). The loss is the clipped surrogate of
+`objectives.grpo.grpo_loss` (eq. 2 there), averaged per conversation, run for `--ppo-epochs` x
+`--minibatches` optimiser steps per batch by `objectives.update.policy_update`. So a memory write earns
+credit only through the final answer.
+
+Held out: a stream is named by its content (question and chunks); a hash of that name puts a
+`held_out` share of all streams aside (`splits.is_held_out`). Training and warm-up draw only streams of
+the other side; every accuracy reported is on held-out streams.
 
 Setup. A supervised warm-up in two parts. First `clean_steps` updates on an exact teacher, which writes
 the fact (its value, or key and value when memory_size >= 2) when the asked key shows up and keeps its
 memory (``=``) otherwise; this teaches the format and the key lookup, which the tiny model does not pick up
 from noisy demonstrations alone. Then updates on a sloppy teacher that stores the fact only `demo_store`
 (half) of the time, so the warm-up policy often reaches the end with an empty memory and must guess.
-From there, the same GRPO budget for
-  * baseline: a policy that reads the question plus the last `memory_size + chunk_len` characters of the
-    stream (the same context size as the memory agent) and answers at once. It gets the same warm-up
-    length on a teacher that is right whenever the fact is in view; `baseline_ceiling` in the output is
-    what a perfect reader of that view would score;
-  * mechanism: the memory agent.
+From there, the same rollout and update budget for
+  * baseline (the ablation): a policy that reads the question plus the last `memory_size + chunk_len`
+    characters of the stream (the same context size as the memory agent) and answers at once, trained
+    with GRPO. It gets the same warm-up length on a teacher that is right whenever the fact is in view;
+    `baseline_ceiling` in the output is what a perfect reader of that view would score;
+  * full-context: the same model reading the question and the whole stream at once (the stream fits in
+    its context here), warmed up on a teacher as sloppy as the memory agent's (right `demo_store` of
+    the time, a guess otherwise) and trained with GRPO. It needs no memory at all, so it can win; what
+    it cannot do is read a stream longer than its context, which the memory agent can;
+  * rft: the memory agent's warm-up trained by rejection-sampling fine-tuning (cross-entropy on the
+    episodes that answered right) on the same rollouts budget;
+  * mechanism: the memory agent trained with GRPO.
 Departures: no reasoning text, a one-character memory, one fact to keep, a character-level toy task.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import sys
@@ -41,6 +54,8 @@ import torch
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from reference_impl.capabilities.pg_step import PGFlags, grpo_step, rft_step
+from reference_impl.capabilities.splits import pick_seeds
 from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
                                  collate, generate, pad_sequences, pick_device, seed_everything, token_logprobs)
 from reference_impl.core.config import parse_config as parse_flags
@@ -49,7 +64,7 @@ from reference_impl.objectives import grpo
 
 
 @dataclass
-class Config:
+class Config(PGFlags):
     seed: int = field(default=1, metadata={"help": "random seed"})
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
     threads: int = field(default=1, metadata={"help": "torch CPU threads"})
@@ -71,6 +86,8 @@ class Config:
     lr: float = field(default=3e-4, metadata={"help": "RL learning rate"})
     eps: float = field(default=0.2, metadata={"help": "clip range of the ratio"})
     eval_episodes: int = field(default=200, metadata={"help": "held-out streams for evaluation"})
+    curve_episodes: int = field(default=64, metadata={"help": "held-out streams per curve point"})
+    held_out: float = field(default=0.25, metadata={"help": "share of all streams held out (by a hash of the stream)"})
     eval_every: int = field(default=50, metadata={"help": "evaluate every this many updates"})
 
 
@@ -84,6 +101,22 @@ def parse_config(argv) -> Config:
 
 def make_env(cfg: Config, mode: str) -> ChunkedMemoryEnv:
     return ChunkedMemoryEnv(cfg.n_chunks, cfg.pairs_per_chunk, cfg.memory_size, mode=mode)
+
+
+def stream_key(env: ChunkedMemoryEnv) -> str:
+    """The content of the current episode: the question and the whole stream."""
+    return env.query + "|" + "".join(env.chunks)
+
+
+def train_seeds(env: ChunkedMemoryEnv, cfg: Config, gen: torch.Generator, n: int) -> list[int]:
+    """n random stream seeds whose stream is on the training side of the split."""
+    candidates = (int(x) for x in torch.randint(0, 2**31 - 1, (100 * n,), generator=gen))
+    return pick_seeds(env, stream_key, candidates, n, False, cfg.seed, cfg.held_out)
+
+
+def eval_seeds(cfg: Config, n: int) -> list[int]:
+    """The first n held-out streams from seed 10**9 up (the same for every policy)."""
+    return pick_seeds(make_env(cfg, "memory"), stream_key, range(10**9, 10**9 + 100 * n), n, True, cfg.seed, cfg.held_out)
 
 
 def conversation(tok, obs: str, response: str) -> TokenBuffer:
@@ -103,6 +136,9 @@ def teacher_episode(tok, env: ChunkedMemoryEnv, seed: int, cfg: Config, gen: tor
     guess = "0"  # the teacher's fallback when it does not know
     if env.mode == "truncate":  # right whenever the fact is in view, a guess otherwise
         return [conversation(tok, obs, visible_fact(env, obs) or guess)]
+    if env.mode == "full":  # as sloppy as the memory teacher: knows the fact demo_store of the time
+        knows = clean or float(torch.rand(1, generator=gen)) < cfg.demo_store
+        return [conversation(tok, obs, env.answer if knows else guess)]
     convs = []
     for t in range(env.n_chunks):  # writes the fact only demo_store of the time when it sees it; else keeps
         chunk, write = env.chunks[t], "="  # "=" keeps the memory unchanged
@@ -131,7 +167,7 @@ def rollout(model, tok, seeds, n_per, cfg, device, mode):
     obs = [env.reset(seed=int(seeds[i // n_per]))[0] for i, env in enumerate(envs)]
     convs, owner = [], []
     reward, correct = torch.zeros(len(envs)), torch.zeros(len(envs))
-    n_turns = 1 if mode == "truncate" else cfg.n_chunks + 1
+    n_turns = cfg.n_chunks + 1 if mode == "memory" else 1
     for turn in range(n_turns):
         prompts = [[tok.bos_id] + tok.encode(o) for o in obs]
         ids, mask = pad_sequences(prompts, tok.pad_id, side="left", device=device)
@@ -148,36 +184,35 @@ def rollout(model, tok, seeds, n_per, cfg, device, mode):
     return convs, torch.tensor(owner), reward, correct
 
 
-def train(model, tok, cfg, device, gen, mode, eval_seeds) -> list[dict]:
+def train(model, tok, cfg, device, gen, mode, held, arm: str = "grpo") -> tuple[list[dict], float | None]:
+    """GRPO (arm 'grpo') or RFT on the right episodes (arm 'rft'); returns the held-out curve and mean clip fraction."""
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
-    evaluate = lambda: round(float(rollout(model, tok, eval_seeds, 1, cfg, device, mode)[3].mean()), 4)  # noqa: E731
-    curve = [{"step": 0, "accuracy": evaluate()}]
+    mb_gen, env, clip = torch.Generator().manual_seed(cfg.seed + 2), make_env(cfg, mode), []
+    evaluate = lambda seeds: round(float(rollout(model, tok, seeds, 1, cfg, device, mode)[3].mean()), 4)  # noqa: E731
+    curve = [{"step": 0, "accuracy": evaluate(held)}]  # first and last point on every held-out stream, the rest on a subset
     for step in range(1, cfg.rl_steps + 1):
-        seeds = torch.randint(0, 2**31 - 1, (cfg.prompts_per_step,), generator=gen).tolist()
-        convs, owner, rewards, _ = rollout(model, tok, seeds, cfg.group_size, cfg, device, mode)
-        adv = grpo.group_advantages(rewards, cfg.group_size)[owner].to(device)  # the episode's advantage, every turn
+        seeds = train_seeds(env, cfg, gen, cfg.prompts_per_step)
+        convs, owner, rewards, correct = rollout(model, tok, seeds, cfg.group_size, cfg, device, mode)
         batch = collate(convs, tok.pad_id, device=device)
-        with torch.no_grad(), autocast(device):
-            old_logp = token_logprobs(model, batch.input_ids, batch.attention_mask)
-        with autocast(device):
-            logp = token_logprobs(model, batch.input_ids, batch.attention_mask)
-        loss, _ = grpo.grpo_loss(logp.float(), old_logp.float(), adv, batch.loss_mask.float(), cfg.eps, mode="grpo")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        if arm == "rft":  # every conversation of an episode that answered right
+            rft_step(model, opt, batch, correct[owner], cfg, mb_gen)
+        else:
+            adv = grpo.group_advantages(rewards, cfg.group_size)[owner]  # the episode's advantage, every turn
+            clip.append(grpo_step(model, opt, batch, adv, cfg, mb_gen, mode="grpo").get("clip_fraction", 0.0))
         if step % cfg.eval_every == 0 or step == cfg.rl_steps:
-            curve.append({"step": step, "accuracy": evaluate(), "train_reward": round(float(rewards.mean()), 4)})
-    return curve
+            curve.append({"step": step, "accuracy": evaluate(held[: cfg.curve_episodes]), "train_reward": round(float(rewards.mean()), 4)})
+    curve[-1]["accuracy"] = evaluate(held)
+    return curve, (sum(clip) / len(clip) if clip else None)
 
 
 def warm_up(tok, cfg, device, gen, mode) -> TinyTransformer:
-    model = TinyTransformer(PolicyConfig(tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=32)).to(device)
+    block = max(32, 8 + 2 * cfg.pairs_per_chunk * cfg.n_chunks)  # the full-context reader sees the whole stream
+    model = TinyTransformer(PolicyConfig(tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=block)).to(device)
     opt, env = torch.optim.AdamW(model.parameters(), lr=cfg.warmup_lr), make_env(cfg, mode)
-    per_step = 64 if mode == "truncate" else 64 // (cfg.n_chunks + 1) + 1  # about 64 conversations per step
+    per_step = 64 if mode != "memory" else 64 // (cfg.n_chunks + 1) + 1  # about 64 conversations per step
     for s in range(cfg.warmup_steps):  # constant lr for the first half, then a linear decay to 5%
         opt.param_groups[0]["lr"] = cfg.warmup_lr * min(1.0, 2 * (1 - s / cfg.warmup_steps) + 0.05)
-        seeds = torch.randint(0, 2**31 - 1, (per_step,), generator=gen).tolist()
+        seeds = train_seeds(env, cfg, gen, per_step)
         clean = s < cfg.clean_steps
         batch = collate([c for x in seeds for c in teacher_episode(tok, env, x, cfg, gen, clean)], tok.pad_id, device=device)
         with autocast(device):
@@ -197,25 +232,31 @@ def main(argv: list[str] | None = None) -> int:
     start = time.time()
     gen = torch.Generator().manual_seed(cfg.seed)
     tok = CharTokenizer(CHARSET)
-    eval_seeds = [10**9 + 1000 * cfg.seed + i for i in range(cfg.eval_episodes)]  # streams never used in training
+    held = eval_seeds(cfg, cfg.eval_episodes)  # streams never used in training or warm-up
 
     env = make_env(cfg, "truncate")  # best possible truncated reader: right when the fact is in view, else 1 in 10
-    in_view = sum(visible_fact(env, env.reset(seed=s)[0]) is not None for s in eval_seeds) / len(eval_seeds)
-    truncated = warm_up(tok, cfg, device, gen, "truncate")
-    baseline_curve = train(truncated, tok, cfg, device, gen, "truncate", eval_seeds)
+    in_view = sum(visible_fact(env, env.reset(seed=s)[0]) is not None for s in held) / len(held)
+    arms = {}
+    for name, mode in (("truncated", "truncate"), ("full-context", "full")):
+        arms[name] = train(warm_up(tok, cfg, device, gen, mode), tok, cfg, device, gen, mode, held)
     agent = warm_up(tok, cfg, device, gen, "memory")
+    arms["rft"] = train(copy.deepcopy(agent), tok, cfg, device, gen, "memory", held, arm="rft")
     t0 = time.time()
-    curve = train(agent, tok, cfg, device, gen, "memory", eval_seeds)
+    curve, clip = train(agent, tok, cfg, device, gen, "memory", held)
     rl_seconds = time.time() - t0
     result = {
         "capability": "memory", "metric": "final-answer accuracy",
-        "before": curve[0]["accuracy"], "baseline": baseline_curve[-1]["accuracy"], "after": curve[-1]["accuracy"],
-        "baseline_before": baseline_curve[0]["accuracy"], "baseline_ceiling": round(in_view + 0.1 * (1 - in_view), 4),
+        "before": curve[0]["accuracy"], "baseline": arms["truncated"][0][-1]["accuracy"], "after": curve[-1]["accuracy"],
+        "baselines": {name: c[-1]["accuracy"] for name, (c, _) in arms.items()},
+        "baseline_before": arms["truncated"][0][0]["accuracy"], "baseline_ceiling": round(in_view + 0.1 * (1 - in_view), 4),
         "baseline_method": "truncated context of the same size (question + last memory_size+chunk_len characters), same warm-up and GRPO budget",
+        "held_out": f"a hash-chosen {cfg.held_out:.0%} of all streams (question and chunks), never used in warm-up or training",
         "context_chars": 4 + cfg.memory_size + 2 * cfg.pairs_per_chunk, "stream_chars": 2 * cfg.pairs_per_chunk * cfg.n_chunks,
         "steps": cfg.rl_steps, "seed": cfg.seed, "device": str(device), "seconds": round(time.time() - start, 1),
+        "clip_fraction": clip,
         "rl_episodes_per_second": round(cfg.rl_steps * cfg.prompts_per_step * cfg.group_size / rl_seconds, 1),
-        "curve": curve, "baseline_curve": baseline_curve,
+        "curve": curve, "baseline_curve": arms["truncated"][0],
+        "curves": {name: [{"step": p["step"], "value": p["accuracy"]} for p in c] for name, (c, _) in arms.items()},
     }
     if device.type == "cuda":
         result["peak_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)

@@ -5,27 +5,36 @@ Task: `RLAtlas/Perception-v0`. A 16x16 picture holds a square and a disc (a cros
 CNN turns the picture into 8x8 = 64 feature vectors that enter the tiny transformer as prefix
 tokens, ahead of `<bos>`, the query token and the answer.
 
+Held out: a picture is named by its content (query and every shape's box); a hash of that name puts a
+`held_out` share of all possible pictures aside (`splits.is_held_out`). Training draws only pictures of
+the other side; every IoU reported is on held-out pictures, none of which any learner has seen.
+
 Warm-up: supervised training on boxes from a sloppy annotator who leaves a random margin of 0 to 3
 pixels on every side, so the demonstrations are loose (mean IoU with the truth about 0.45). Then, with the same
 number of further updates and pictures:
 
-* baseline: more supervised training on the same annotator (no verifiable reward; at best it
-  reproduces the annotator's typical, loose box);
+* baseline (the ablation): more supervised training on the same annotator (no verifiable reward; at
+  best it reproduces the annotator's typical, loose box);
+* rft: rejection-sampling fine-tuning on the policy's own samples, the same G boxes per picture as
+  GRPO, keeping the group's best box (highest IoU, ties kept) and doing cross-entropy on it;
 * after: GRPO (Shao et al. 2024) where each of G sampled boxes per picture is scored by the exact
   IoU with the true box, computed by the environment:
       A_i = (IoU_i - mean_group IoU) / (std_group IoU + eps)                                    (1)
-      loss = -1/|tokens| sum_i sum_t A_i log pi(y_it | image, query, y_i<t)                     (2)
+  and the clipped surrogate of `objectives.grpo.grpo_loss` (eq. 2 there), `--ppo-epochs` x
+  `--minibatches` optimiser steps per batch through `objectives.update.policy_update`;
 * also reported, `binary_reward`: the same GRPO with a thresholded reward 1[IoU >= 0.5], to show
   what the graded IoU adds over a pass/fail check.
 
 Departures from Visual-RFT (Liu et al. 2025): no pretrained vision-language model and no
-reasoning text, one gradient step per batch (ratio 1, so no clipping) and no KL term.
+reasoning text, and no KL term.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
+import types
 import sys
 import time
 from dataclasses import dataclass
@@ -38,6 +47,8 @@ from torch import nn
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, rft_step
+from reference_impl.capabilities.splits import pick_seeds
 from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.core import selective_log_softmax
@@ -48,7 +59,7 @@ QUERY = {"square": "S", "disc": "D", "cross": "X"}
 
 
 @dataclass
-class Config:
+class Config(PGFlags):
     quick: bool = False
     """Small CPU configuration used by the tests (about a minute on one core)."""
     seed: int = 1
@@ -75,6 +86,8 @@ class Config:
     """The annotator leaves a random margin of 0..margin pixels on every side of the true box."""
     eval_images: int = 512
     """Held-out pictures for the greedy-decoding IoU."""
+    held_out: float = 0.25
+    """Share of all possible pictures held out for evaluation (by a hash of the picture's content)."""
     n_layer: int = 2
     """Transformer blocks."""
     n_embd: int = 64
@@ -134,6 +147,23 @@ def scenes(env: PerceptionEnv, seeds) -> tuple[list, torch.Tensor, list]:
     return states, torch.tensor(np.stack(imgs)), boxes
 
 
+def picture_key(env: PerceptionEnv) -> str:
+    """The content of the current picture: the query and every shape's box."""
+    return env.query + ":" + ",".join(f"{k}{v}" for k, v in sorted(env.boxes.items()))
+
+
+def train_seeds(env, cfg, rng: np.random.Generator, n: int) -> list[int]:
+    """n training pictures (seeds below 10**6 whose picture is not held out)."""
+    candidates = (rng.integers(0, 10**6) for _ in range(100 * n))
+    return pick_seeds(env, picture_key, candidates, n, False, cfg.seed, cfg.held_out)
+
+
+def eval_seeds(env, cfg) -> list[int]:
+    """Held-out pictures, the same for every model (seeds from 10**6 up)."""
+    candidates = range(10**6, 10**6 + 100 * cfg.eval_images)
+    return pick_seeds(env, picture_key, candidates, cfg.eval_images, True, cfg.seed, cfg.held_out)
+
+
 def score(env: PerceptionEnv, state, answer: str) -> float:
     """The verifiable reward: the environment's IoU for this answer on this picture."""
     env.image, env.boxes, env.query = state
@@ -163,8 +193,7 @@ def answer_logprobs(model, images, ids) -> torch.Tensor:
 
 def evaluate(model, tok, env, cfg, device, gen) -> float:
     model.eval()
-    seeds = range(10**6, 10**6 + cfg.eval_images)  # held-out pictures, the same for every model
-    states, imgs, _ = scenes(env, seeds)
+    states, imgs, _ = scenes(env, eval_seeds(env, cfg))
     ids = sample(model, imgs.to(device), prompts(tok, states).to(device), 4, 0.0, gen)
     return float(np.mean([score(env, st, tok.decode(row[2:].tolist())) for st, row in zip(states, ids)]))
 
@@ -173,7 +202,7 @@ def supervised(model, tok, env, cfg, device, steps: int, lr: float, rng, curve=N
     """Cross-entropy on the sloppy annotator's boxes."""
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     for it in range(steps):
-        states, imgs, boxes = scenes(env, rng.integers(0, 10**6, cfg.batch * cfg.group_size))
+        states, imgs, boxes = scenes(env, train_seeds(env, cfg, rng, cfg.batch * cfg.group_size))
         ids = torch.tensor([[tok.bos_id, tok.token_id(QUERY[q])] + tok.encode(sloppy_box(b, cfg.margin, rng))
                             for (_, _, q), b in zip(states, boxes)], device=device)
         model.train()
@@ -190,27 +219,45 @@ def supervised(model, tok, env, cfg, device, steps: int, lr: float, rng, curve=N
                                                                 for s, r in zip(states, greedy)]))})
 
 
-def grpo(model, tok, env, cfg, device, rng, gen, binary: bool = False):
-    """GRPO with the IoU reward (eq. 1-2), or with its pass/fail version when `binary`."""
+class BoundImages(nn.Module):
+    """The vision policy seen as a plain language model, so `policy_update` can slice its batch: column 0 of
+    each sequence is the row of `images` it belongs to, the rest is the text (<bos>, query, answer)."""
+
+    def __init__(self, policy: VisionPolicy, images: torch.Tensor):
+        super().__init__()
+        self.policy, self.images = policy, images
+
+    def forward(self, idx: torch.Tensor, attention_mask=None):
+        logits = self.policy(self.images[idx[:, 0]], idx[:, 1:])
+        # position 0 (the row index) predicts nothing real: a zero row keeps logits aligned with idx
+        return types.SimpleNamespace(logits=torch.cat([torch.zeros_like(logits[:, :1]), logits], 1))
+
+
+def grpo(model, tok, env, cfg, device, rng, gen, mode: str = "grpo"):
+    """After the warm-up, on G sampled boxes per training picture: GRPO with the IoU reward (eq. 1),
+    GRPO with its pass/fail version ('binary'), or RFT on each group's best box ('rft')."""
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    curve, tokens = [], 0
+    mb_gen = torch.Generator().manual_seed(cfg.seed + 2)
+    curve, tokens, clip = [], 0, []
     for it in range(cfg.iterations):
-        states, imgs, _ = scenes(env, rng.integers(0, 10**6, cfg.batch))
+        states, imgs, _ = scenes(env, train_seeds(env, cfg, rng, cfg.batch))
         states = [s for s in states for _ in range(cfg.group_size)]  # G samples per picture
         imgs = imgs.repeat_interleave(cfg.group_size, 0).to(device)
         model.eval()
         ids = sample(model, imgs, prompts(tok, states).to(device), 4, 1.0, gen)
         iou = torch.tensor([score(env, s, tok.decode(r[2:].tolist())) for s, r in zip(states, ids)])
-        reward = (iou >= 0.5).float() if binary else iou
-        adv = group_advantages(reward, cfg.group_size).to(device)
+        rows = torch.arange(ids.shape[0], device=device)[:, None]
+        batch = as_batch(torch.cat([rows, ids], 1), torch.tensor([[0, 0, 1, 1, 1, 1]] * ids.shape[0], device=device))
+        bound = BoundImages(model, imgs)
         model.train()
-        with autocast(device):
-            logp = answer_logprobs(model, imgs, ids)
-        loss = -(adv[:, None] * logp).mean()  # token mean: every answer has exactly 4 tokens
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        if mode == "rft":  # keep each group's best box
+            best = iou.view(-1, cfg.group_size).max(1, keepdim=True).values
+            keep = (iou.view(-1, cfg.group_size) >= best).float().view(-1)
+            rft_step(bound, opt, batch, keep, cfg, mb_gen)
+        else:
+            reward = (iou >= 0.5).float() if mode == "binary" else iou
+            stats = grpo_step(bound, opt, batch, group_advantages(reward, cfg.group_size), cfg, mb_gen, mode="grpo")
+            clip.append(stats.get("clip_fraction", 0.0))
         tokens += ids.numel() + 64 * ids.shape[0]
         if it % cfg.curve_every == 0 or it == cfg.iterations - 1:  # greedy IoU on this batch's pictures
             model.eval()
@@ -218,7 +265,7 @@ def grpo(model, tok, env, cfg, device, rng, gen, binary: bool = False):
                 greedy = sample(model, imgs[::cfg.group_size], ids[::cfg.group_size, :2], 4, 0.0, None)
             curve.append({"step": it + 1, "iou": float(np.mean([score(env, s, tok.decode(r[2:].tolist()))
                                                                 for s, r in zip(states[::cfg.group_size], greedy)]))})
-    return curve, tokens
+    return curve, tokens, (float(np.mean(clip)) if clip else None)
 
 
 def parse(argv) -> Config:
@@ -239,24 +286,29 @@ def main(argv: list[str] | None = None) -> int:
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
     supervised(base, tok, env, cfg, device, cfg.warmup_steps, 3e-3, np.random.default_rng(cfg.seed))
     before = evaluate(base, tok, env, cfg, device, gen)
-    runs = {"sft": None, "grpo": None} | ({"binary": None} if cfg.binary_baseline else {})
+    runs = {"sft": None, "rft": None, "grpo": None} | ({"binary": None} if cfg.binary_baseline else {})
     tokens = 0
     for name in runs:
-        model = VisionPolicy(pcfg).to(device)
-        model.load_state_dict(base.state_dict())
+        model = copy.deepcopy(base)
         rng = np.random.default_rng(cfg.seed + 1)  # the same pictures for every learner
         gen.manual_seed(cfg.seed + 1)
         if name == "sft":
-            curve = []
+            curve, clip = [], None
             supervised(model, tok, env, cfg, device, cfg.iterations, cfg.lr, rng, curve)
         else:
-            curve, n_tok = grpo(model, tok, env, cfg, device, rng, gen, binary=name == "binary")
+            curve, n_tok, clip = grpo(model, tok, env, cfg, device, rng, gen, mode=name)
             tokens += n_tok
-        runs[name] = (evaluate(model, tok, env, cfg, device, gen), curve)
+        runs[name] = (evaluate(model, tok, env, cfg, device, gen), curve, clip)
     seconds = time.time() - t0
+    label = {"sft": "sft-annotator", "rft": "rft"} | ({"binary": "grpo-binary-reward"} if "binary" in runs else {})
     line = {"capability": "perception", "metric": "mean_iou", "before": before,
-            "baseline": runs["sft"][0], "after": runs["grpo"][0], "steps": cfg.iterations,
+            "baseline": runs["sft"][0], "after": runs["grpo"][0], "steps": cfg.iterations, "seed": cfg.seed,
+            "baselines": {label[k]: runs[k][0] for k in label},
+            "baseline_method": "more supervised training on the sloppy annotator (same pictures and updates)",
+            "held_out": f"a hash-chosen {cfg.held_out:.0%} of all possible pictures (query and boxes), never trained on",
+            "clip_fraction": runs["grpo"][2],
             "seconds": round(seconds, 2), "curve": runs["grpo"][1], "baseline_curve": runs["sft"][1],
+            "curves": {label[k]: [{"step": p["step"], "value": p["iou"]} for p in runs[k][1]] for k in label},
             "annotator_iou": annotator_iou(env, cfg), "tokens_per_second": round(tokens / seconds, 1),
             "device": str(device), "config": dataclasses.asdict(cfg)}
     if "binary" in runs:
@@ -269,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def annotator_iou(env, cfg) -> float:
     """Mean IoU of the sloppy annotator itself on the held-out pictures (the imitation ceiling)."""
-    states, _, boxes = scenes(env, range(10**6, 10**6 + cfg.eval_images))
+    states, _, boxes = scenes(env, eval_seeds(env, cfg))
     rng = np.random.default_rng(0)
     return float(np.mean([score(env, s, sloppy_box(b, cfg.margin, rng)) for s, b in zip(states, boxes)]))
 

@@ -1,7 +1,9 @@
 """Planning with RL, both ways the survey (section 3.1) tells apart: RL as an internal driver and as an external guide.
 
 Task: `RLAtlas/Planning-v0`, 5x5 grids with walls and a trap, where in half of the layouts the
-myopic "step closer to the goal" walker fails. The tiny transformer reads the grid (25 tokens),
+myopic "step closer to the goal" walker fails. The pool holds `n_layouts` layouts; a hash of each
+layout's content puts a `held_out` share of them aside (`split`): every learner trains on the others
+only, and every number reported is measured on the held-out layouts, which no learner has seen. The tiny transformer reads the grid (25 tokens),
 then alternates one move token `U D L R` with one ENV token naming the cell it now stands on.
 Everything starts from one supervised warm-up on the myopic walker's own (imperfect) episodes.
 
@@ -9,21 +11,24 @@ Internal driver (this file, `--paradigm internal`): multi-turn RL over whole tra
 StarPO style of RAGEN (Wang et al. 2025): G episodes per layout, one outcome return each, and a
 GRPO advantage shared by every move of the episode:
     A_i = (R_i - mean_group R) / (std_group R + eps),   R_i = sum_t r_t                         (1)
-The baseline gets the same rollouts and updates but scores each turn on its own (single-turn
+The ablation gets the same rollouts and updates but scores each turn on its own (single-turn
 RL): a shaped immediate reward (+1 goal, -1 trap, +-0.2 per step closer/further), normalised
 over the turns of the group. It can learn to avoid traps, but never to walk away from the goal
-to get round a wall, which is exactly what the hard layouts need.
+to get round a wall, which is exactly what the hard layouts need. A second baseline, RFT
+(rejection-sampling fine-tuning), does cross-entropy on the episodes that reached the goal.
+Every arm updates through `objectives.update.policy_update` (GRPO's clipped surrogate, or the RFT
+cross-entropy), `--ppo-epochs` x `--minibatches` optimiser steps per batch.
 
 External guide (`planning_search.py`, `--paradigm external`): the warm-up policy is frozen and
 proposes moves; a value network trained by TD on environment returns scores them, and a small
 lookahead picks the best. Compared with greedy decoding of the same policy.
 
-Departures from the papers: one gradient step per batch (ratio 1, no clipping, no KL), a 25-cell
-toy world instead of Sokoban/FrozenLake, and the episode reward instead of RAGEN's reasoning format.
+Departures from the papers: no KL term, a 25-cell toy world instead of Sokoban/FrozenLake, and the episode reward instead of RAGEN's reasoning format.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import sys
@@ -37,6 +42,8 @@ import torch
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, rft_step
+from reference_impl.capabilities.splits import is_held_out
 from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.core import token_logprobs
@@ -47,7 +54,7 @@ POS = "abcdefghijklmnopqrstuvwxy"  # one token per cell of the 5x5 grid
 
 
 @dataclass
-class Config:
+class Config(PGFlags):
     quick: bool = False
     """Small CPU configuration used by the tests (about a minute on one core)."""
     paradigm: str = "both"
@@ -58,13 +65,15 @@ class Config:
     """auto | cpu | cuda."""
     threads: int = 1
     """torch CPU threads."""
-    n_layouts: int = 16
+    n_layouts: int = 160
     """Layouts in the pool (half of them defeat the myopic walker)."""
+    held_out: float = 0.25
+    """Share of the pool held out for evaluation (chosen by a hash of each layout)."""
     layout_seed: int = 0
     """Seed of the layout pool."""
     max_turns: int = 12
     """Turn budget per episode."""
-    warmup_steps: int = 150
+    warmup_steps: int = 400
     """Supervised steps on the myopic walker's episodes."""
     iterations: int = 200
     """RL updates per internal-driver learner."""
@@ -74,8 +83,8 @@ class Config:
     """Episodes per layout per batch."""
     lr: float = 1e-3
     """Adam learning rate for RL."""
-    eval_per_layout: int = 16
-    """Sampled episodes per layout in each evaluation."""
+    eval_per_layout: int = 8
+    """Sampled episodes per held-out layout in each evaluation."""
     value_steps: int = 2000
     """TD updates of the external guide's value network."""
     proposals: int = 2
@@ -92,7 +101,23 @@ class Config:
     """Record the training success rate every this many iterations."""
 
 
-QUICK = dict(iterations=60, warmup_steps=120, groups=8, group_size=8, eval_per_layout=8, value_steps=800)
+QUICK = dict(iterations=60, warmup_steps=300, n_layouts=96, groups=8, group_size=8, eval_per_layout=4, value_steps=800)
+ARMS = ("trajectory", "myopic", "rft")
+
+
+def layout_key(grid: np.ndarray, start: int) -> str:
+    return "".join(grid.reshape(-1)) + f"@{start}"
+
+
+def split(cfg: Config) -> tuple[list[int], list[int]]:
+    """(training layout ids, held-out layout ids) of the pool. A layout is held out when the hash of its
+    content (grid and start) falls below `held_out`, so two identical layouts always land on the same
+    side; deterministic in cfg.seed."""
+    env = PlanningEnv(n_layouts=cfg.n_layouts, layout_seed=cfg.layout_seed, max_turns=cfg.max_turns)
+    train, held = [], []
+    for i, (grid, start) in enumerate(env.layouts):
+        (held if is_held_out(layout_key(grid, start), cfg.seed, cfg.held_out) else train).append(i)
+    return train, held
 
 
 def make_tokenizer() -> CharTokenizer:
@@ -105,9 +130,15 @@ def pos_token(obs: str, size: int = 5) -> str:
     return POS["".join(grid).index("A")]
 
 
+PROMPT_LEN = 28  # <bos>, 25 cells, the goal's cell token, the start cell token
+
+
 def prompt_ids(tok, env: PlanningEnv, layout: int) -> list[int]:
+    """<bos>, the grid row by row, then the goal's and the agent's cells as position tokens (naming the
+    goal's cell lets a small model read the direction to go without first finding `G` in the grid)."""
     obs, _ = env.reset(options={"layout": layout})
-    return [tok.bos_id] + tok.encode(obs.replace("\n", "")) + tok.encode(pos_token(obs))
+    goal = POS[int(np.argwhere(env.grid.reshape(-1) == "G")[0][0])]
+    return [tok.bos_id] + tok.encode(obs.replace("\n", "")) + [tok.token_id(goal)] + tok.encode(pos_token(obs))
 
 
 @torch.no_grad()
@@ -146,18 +177,18 @@ def rollout(model, tok, cfg, layouts: list[int], device, gen, temperature: float
     return ids, move_at, rewards, shaped, success
 
 
-def evaluate(model, tok, cfg, device, gen, temperature=1.0) -> tuple[float, float]:
-    """Success rate over the pool (sampled episodes), and on the layouts the myopic walker fails."""
+def evaluate(model, tok, cfg, device, gen, ids: list[int], temperature=1.0) -> tuple[float, float]:
+    """Success rate over the given layouts (sampled episodes), and on those the myopic walker fails."""
     model.eval()
     k = cfg.eval_per_layout if temperature > 0 else 1
-    layouts = [lay for lay in range(cfg.n_layouts) for _ in range(k)]
+    layouts = [lay for lay in ids for _ in range(k)]
     *_, success = rollout(model, tok, cfg, layouts, device, gen, temperature)
     env = PlanningEnv(n_layouts=cfg.n_layouts, layout_seed=cfg.layout_seed, max_turns=cfg.max_turns)
     hard = np.array([greedy_succeeds(g, s, cfg.max_turns) < 0.5 for g, s in env.layouts])[layouts]
     return float(success.mean()), float(success[hard].mean())
 
 
-def warmup(model, tok, cfg, device):
+def warmup(model, tok, cfg, device, train_ids: list[int]):
     """Supervised warm-up on the myopic walker's episodes (it falls into traps and dead ends)."""
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     rng = np.random.default_rng(cfg.seed)
@@ -165,7 +196,7 @@ def warmup(model, tok, cfg, device):
     for _ in range(cfg.warmup_steps):
         seqs, masks = [], []
         for _ in range(32):
-            ids = prompt_ids(tok, env, int(rng.integers(cfg.n_layouts)))
+            ids = prompt_ids(tok, env, train_ids[int(rng.integers(len(train_ids)))])
             mask = [False] * len(ids)
             for _ in range(cfg.max_turns):
                 a = greedy_action(env.grid, env.pos, rng)
@@ -200,38 +231,40 @@ def myopic_advantages(shaped: torch.Tensor, move_at: torch.Tensor, group_size: i
     return adv
 
 
-def train(model, tok, cfg, device, mode: str, gen):
-    """mode 'trajectory' (eq. 1, internal driver) or 'myopic' (per-turn baseline)."""
+def train(model, tok, cfg, device, mode: str, gen, train_ids: list[int], curve_ids: list[int]):
+    """mode 'trajectory' (eq. 1, internal driver), 'myopic' (per-turn ablation) or 'rft'.
+    Returns the held-out curve, the tokens processed and the mean clip fraction."""
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    rng = np.random.default_rng(cfg.seed + 7)
-    curve, tokens = [], 0
+    rng = np.random.default_rng(cfg.seed + 7)  # the same layouts for every arm
+    mb_gen = torch.Generator().manual_seed(cfg.seed + 2)
+    curve, tokens, clip = [{"step": 0, "success_rate": evaluate(model, tok, cfg, device, gen, curve_ids)[0]}], 0, []
     for it in range(cfg.iterations):
-        layouts = [int(x) for x in rng.choice(cfg.n_layouts, cfg.groups, replace=False) for _ in range(cfg.group_size)]
+        layouts = [int(x) for x in rng.choice(train_ids, cfg.groups, replace=False) for _ in range(cfg.group_size)]
         model.eval()
         ids, move_at, rewards, shaped, success = rollout(model, tok, cfg, layouts, device, gen)
         tokens += ids.numel()
-        if mode == "trajectory":
-            adv = group_advantages(rewards.sum(1), cfg.group_size)[:, None].expand_as(rewards)
-        else:
-            adv = myopic_advantages(shaped, move_at, cfg.group_size)
-        tok_adv = torch.zeros(ids.shape)
         valid = move_at >= 0
         rows = torch.arange(len(layouts))[:, None].expand_as(move_at)
-        tok_adv[rows[valid], move_at[valid]] = adv[valid]
-        count = int(valid.sum())
+        moves = torch.zeros(ids.shape, dtype=torch.bool)
+        moves[rows[valid], move_at[valid]] = True
+        batch = as_batch(ids, moves[:, 1:].to(device))  # prompt and ENV cell tokens never enter the loss
         model.train()
-        with autocast(device):
-            logp = token_logprobs(model, ids)
-        # policy gradient, token-mean over move tokens: tok_adv is 0 on prompt and ENV cell tokens,
-        # so they never enter the loss, and `count` only counts moves
-        loss = -(logp.float() * tok_adv[:, 1:].to(device)).sum() / max(count, 1)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        if it % cfg.curve_every == 0 or it == cfg.iterations - 1:
-            curve.append({"step": it + 1, "success_rate": float(success.mean())})
-    return curve, tokens
+        if mode == "rft":
+            rft_step(model, opt, batch, torch.as_tensor(success, dtype=torch.float32), cfg, mb_gen)
+        else:
+            if mode == "trajectory":
+                adv = group_advantages(rewards.sum(1), cfg.group_size)[:, None].expand_as(rewards)
+            else:
+                adv = myopic_advantages(shaped, move_at, cfg.group_size)
+            tok_adv = torch.zeros(ids.shape)
+            tok_adv[rows[valid], move_at[valid]] = adv[valid]
+            # token mean over move tokens (bnpo): every move of the batch weighs the same
+            stats = grpo_step(model, opt, batch, tok_adv[:, 1:].to(device), cfg, mb_gen, mode="bnpo")
+            clip.append(stats.get("clip_fraction", 0.0))
+        if (it + 1) % cfg.curve_every == 0 or it == cfg.iterations - 1:
+            curve.append({"step": it + 1, "success_rate": evaluate(model, tok, cfg, device, gen, curve_ids)[0],
+                          "train_success": float(success.mean())})
+    return curve, tokens, (float(np.mean(clip)) if clip else None)
 
 
 def parse(argv) -> Config:
@@ -248,29 +281,34 @@ def main(argv: list[str] | None = None) -> int:
     seed_everything(cfg.seed)
     t0 = time.time()
     tok = make_tokenizer()
-    pcfg = PolicyConfig(vocab_size=tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=28 + 2 * (cfg.max_turns + cfg.depth))
+    pcfg = PolicyConfig(vocab_size=tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=PROMPT_LEN + 2 * (cfg.max_turns + cfg.depth))
     base = TinyTransformer(pcfg).to(device)
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
-    warmup(base, tok, cfg, device)
-    line = {"capability": "planning", "metric": "success_rate", "paradigm": cfg.paradigm}
+    train_ids, held_ids = split(cfg)
+    warmup(base, tok, cfg, device, train_ids)
+    line = {"capability": "planning", "metric": "success_rate", "paradigm": cfg.paradigm,
+            "held_out": f"{len(held_ids)} of {cfg.n_layouts} layouts (chosen by a hash of the layout), never trained on"}
     tokens = 0
     if cfg.paradigm in ("internal", "both"):
-        before, before_hard = evaluate(base, tok, cfg, device, gen)
-        res = {}
-        for mode in ("myopic", "trajectory"):
-            model = TinyTransformer(pcfg).to(device)
-            model.load_state_dict(base.state_dict())
-            gen.manual_seed(cfg.seed + 1)  # both learners see the same random stream
-            curve, n_tok = train(model, tok, cfg, device, mode, gen)
+        before, before_hard = evaluate(base, tok, cfg, device, gen, held_ids)
+        res, name = {}, {"myopic": "per-turn-rl", "rft": "rft"}
+        for mode in ARMS:
+            model = copy.deepcopy(base)
+            gen.manual_seed(cfg.seed + 1)  # every learner sees the same random stream
+            curve, n_tok, clip = train(model, tok, cfg, device, mode, gen, train_ids, held_ids[:16])
             tokens += n_tok
-            res[mode] = (*evaluate(model, tok, cfg, device, gen), curve)
+            res[mode] = (*evaluate(model, tok, cfg, device, gen, held_ids), curve, clip)
         line.update(before=before, baseline=res["myopic"][0], after=res["trajectory"][0],
+                    baselines={name[m]: res[m][0] for m in name}, baselines_hard={name[m]: res[m][1] for m in name},
+                    baseline_method="per-turn RL on a shaped immediate reward (same warm-up, rollouts and updates)",
                     before_hard=before_hard, baseline_hard=res["myopic"][1], after_hard=res["trajectory"][1],
-                    curve=res["trajectory"][2], baseline_curve=res["myopic"][2], steps=cfg.iterations)
+                    clip_fraction=res["trajectory"][3], curve=res["trajectory"][2], baseline_curve=res["myopic"][2],
+                    curves={name[m]: [{"step": p["step"], "value": p["success_rate"]} for p in res[m][2]] for m in name},
+                    steps=cfg.iterations, seed=cfg.seed)
     if cfg.paradigm in ("external", "both"):
         from reference_impl.capabilities.planning_search import run_external
 
-        ext = run_external(base, tok, cfg, device, gen)
+        ext = run_external(base, tok, cfg, device, gen, train_ids, held_ids)
         line.update({f"external_{k}": v for k, v in ext.items()})
         if cfg.paradigm == "external":
             line.update(before=ext["greedy"], baseline=ext["heuristic_search"], after=ext["value_search"],

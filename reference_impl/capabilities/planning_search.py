@@ -16,6 +16,10 @@ using the frozen network as its own bootstrap target (semi-gradient TD). Compare
 decoding of the same policy and (b) the same search scored by a hand-written heuristic
 V_h(s) = gamma^{Manhattan distance to the goal}, which knows about distance but not about walls.
 
+Split: the value network is trained only on states of the training layouts; greedy decoding and both
+searches are scored on the held-out layouts (see `planning.split`), so the learned value has to carry
+over to walls and traps it has never seen.
+
 Departures: RAP and LATS use the LLM itself as the world model and run MCTS; here the puzzle's exact
 simulator plays that role and the tree is a depth-limited beam, so the comparison isolates the
 learned value function.
@@ -49,13 +53,13 @@ class ValueNet(nn.Module):
         return self.net(x).squeeze(-1)
 
 
-def visited_states(policy_rollout, cfg, rng) -> list[tuple[int, int]]:
-    """(layout, cell) pairs seen by the policy's sampled episodes and by random walks."""
+def visited_states(policy_rollout, cfg, rng, layout_ids: list[int]) -> list[tuple[int, int]]:
+    """(layout, cell) pairs seen by the policy's sampled episodes and by random walks on `layout_ids`."""
     states = set()
     env = PlanningEnv(n_layouts=cfg.n_layouts, layout_seed=cfg.layout_seed, max_turns=cfg.max_turns)
     for lay, cells in policy_rollout().items():
         states.update((lay, c) for c in cells)
-    for lay in range(cfg.n_layouts):  # exploration: random walks of the turn budget
+    for lay in layout_ids:  # exploration: random walks of the turn budget
         for _ in range(8):
             env.reset(options={"layout": lay})
             for _ in range(cfg.max_turns):
@@ -118,13 +122,13 @@ def search_move(model, tok, ids: list[int], grid, pos: int, depth: int, cfg, val
     return best
 
 
-def search_success(model, tok, cfg, value, device) -> float:
-    """Success rate over the pool when every move is chosen by the value-guided search."""
+def search_success(model, tok, cfg, value, device, layout_ids: list[int]) -> float:
+    """Success rate over `layout_ids` when every move is chosen by the value-guided search."""
     from reference_impl.capabilities.planning import POS, prompt_ids
 
     env = PlanningEnv(n_layouts=cfg.n_layouts, layout_seed=cfg.layout_seed, max_turns=cfg.max_turns)
     wins = 0
-    for lay in range(cfg.n_layouts):
+    for lay in layout_ids:
         ids = prompt_ids(tok, env, lay)
         for _ in range(cfg.max_turns):
             _, a = search_move(model, tok, ids, env.grid, env.pos, cfg.depth, cfg, value, device)
@@ -133,27 +137,28 @@ def search_success(model, tok, cfg, value, device) -> float:
             if term or trunc:
                 wins += info["outcome"] == "goal"
                 break
-    return wins / cfg.n_layouts
+    return wins / len(layout_ids)
 
 
-def run_external(model, tok, cfg, device, gen) -> dict:
-    """Train the value net on the frozen policy's states; compare greedy, heuristic search, value search."""
-    from reference_impl.capabilities.planning import POS, evaluate, rollout
+def run_external(model, tok, cfg, device, gen, train_ids: list[int], held_ids: list[int]) -> dict:
+    """Train the value net on the frozen policy's states of the training layouts; compare greedy decoding,
+    heuristic search and value search on the held-out layouts."""
+    from reference_impl.capabilities.planning import POS, PROMPT_LEN, evaluate, rollout
 
     model.eval()
     rng = np.random.default_rng(cfg.seed + 11)
     env = PlanningEnv(n_layouts=cfg.n_layouts, layout_seed=cfg.layout_seed, max_turns=cfg.max_turns)
 
     def policy_states():
-        layouts = [lay for lay in range(cfg.n_layouts) for _ in range(8)]
+        layouts = [lay for lay in train_ids for _ in range(2)]
         ids, move_at, *_ = rollout(model, tok, cfg, layouts, device, gen)
         seen: dict[int, set] = {}
         for i, lay in enumerate(layouts):
-            cells = {POS.index(tok.tokens[int(t)]) for t in ids[i, 26:] if tok.tokens[int(t)] in POS}
+            cells = {POS.index(tok.tokens[int(t)]) for t in ids[i, PROMPT_LEN:] if tok.tokens[int(t)] in POS}
             seen.setdefault(lay, set()).update(cells)
         return seen
 
-    states = visited_states(policy_states, cfg, rng)
+    states = visited_states(policy_states, cfg, rng, train_ids)
     vnet = train_value(cfg, states, env.layouts, device)
 
     def learned(grid, cell):
@@ -162,6 +167,6 @@ def run_external(model, tok, cfg, device, gen) -> dict:
     def heuristic(grid, cell):
         return cfg.gamma ** manhattan(grid, cell)
 
-    greedy, greedy_hard = evaluate(model, tok, cfg, device, gen, temperature=0.0)
-    return {"greedy": greedy, "heuristic_search": search_success(model, tok, cfg, heuristic, device),
-            "value_search": search_success(model, tok, cfg, learned, device), "value_states": len(states)}
+    greedy, greedy_hard = evaluate(model, tok, cfg, device, gen, held_ids, temperature=0.0)
+    return {"greedy": greedy, "heuristic_search": search_success(model, tok, cfg, heuristic, device, held_ids),
+            "value_search": search_success(model, tok, cfg, learned, device, held_ids), "value_states": len(states)}

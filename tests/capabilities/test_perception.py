@@ -2,9 +2,11 @@
 
 import gymnasium as gym
 import numpy as np
+import pytest
 from gymnasium.utils.env_checker import check_env
 
 import reference_impl.envs  # noqa: F401  (registers RLAtlas/*)
+from tests.capabilities._learning import clip_acts, learning_seed, run_script
 from reference_impl.envs.perception import PerceptionEnv, box_iou, draw_shape, parse_box
 
 
@@ -51,19 +53,40 @@ def test_sloppy_annotator_is_loose_but_contains_the_box():
         assert 1 <= x0 <= 4 and 2 <= y0 <= 5 and 8 <= x1 <= 11 and 9 <= y1 <= 12
 
 
-def test_iou_reward_beats_more_imitation():
-    """Same warm-up, pictures and number of updates: GRPO on the IoU reward must beat the warm-up
-    policy and continued supervised training on the sloppy annotator by 0.1 mean IoU each."""
-    import contextlib
-    import io
-    import json
+def test_training_and_held_out_pictures_are_disjoint():
+    from reference_impl.capabilities.perception import PerceptionEnv, eval_seeds, parse, picture_key, train_seeds
 
+    cfg = parse(["--quick", "--seed", "23", "--eval-images", "64"])
+    env = PerceptionEnv(n_shapes=cfg.n_shapes)
+
+    def keys(seeds):
+        return {env.reset(seed=s) and picture_key(env) for s in seeds}
+
+    train = keys(train_seeds(env, cfg, np.random.default_rng(0), 2000))
+    held = keys(eval_seeds(env, cfg))
+    assert len(held) > 20 and len(train) > 200 and not train & held
+
+
+def test_ppo_epochs_move_the_ratio():
+    """Several epochs x minibatches: the ratio leaves 1 and the clip acts (large lr, tiny budget)."""
     from reference_impl.capabilities.perception import main
 
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        assert main(["--quick", "--seed", "1", "--device", "cpu"]) == 0
-    out = json.loads(buf.getvalue().strip().splitlines()[-1])
+    out = clip_acts(main, ["--quick", "--warmup-steps", "2", "--iterations", "2", "--eval-images", "8"])
+    assert set(out["baselines"]) >= {"sft-annotator", "rft"}
+
+
+@pytest.mark.slow
+def test_iou_reward_beats_imitation_and_rft():
+    """Same warm-up, pictures and number of updates, seed drawn at random: GRPO on the IoU reward must
+    beat the warm-up policy and continued supervised training on the sloppy annotator (the ablation)
+    on held-out pictures.
+    Margins are provisional: one seed of the new split (seed 5: after - before 0.18, after - baseline 0.12);
+    the 10-seed benchmark (seeds 101..110) did not fit in the session, so each margin is kept well under
+    half of that run's."""
+    from reference_impl.capabilities.perception import main
+
+    seed = learning_seed()
+    out = run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"])
     assert out["capability"] == "perception" and out["metric"] == "mean_iou"
-    assert out["after"] >= out["before"] + 0.1, out
-    assert out["after"] >= out["baseline"] + 0.1, out
+    assert out["after"] >= out["before"] + 0.05, (seed, out["before"], out["after"])
+    assert out["after"] >= out["baseline"] + 0.03, (seed, out["baseline"], out["after"])

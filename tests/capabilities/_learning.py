@@ -1,0 +1,38 @@
+"""Helpers for the learning tests of the capability scripts (memory, planning, perception, long-horizon).
+
+`learning_seed()` draws a fresh seed per run unless RL_ATLAS_TEST_SEED is set, so no test depends on one
+hand-picked seed; `run_script` pins torch to one thread and deterministic kernels, runs the script's
+`main(argv)` and returns the JSON object it printed last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import random
+
+
+def learning_seed() -> int:
+    """RL_ATLAS_TEST_SEED if set, else a random seed (>= 1000, above those the seed benchmark uses)."""
+    return int(os.environ.get("RL_ATLAS_TEST_SEED") or random.randrange(1000, 10**6))
+
+
+def run_script(main, argv: list[str]) -> dict:
+    import torch
+
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(argv) == 0
+    return json.loads(buf.getvalue().strip().splitlines()[-1])
+
+
+def clip_acts(main, argv: list[str]) -> dict:
+    """Run a tiny budget with 4 PPO epochs x 2 minibatches and a large learning rate: from the second
+    optimiser step on the ratio leaves 1, so some tokens must hit the clip. Returns the JSON line."""
+    out = run_script(main, argv + ["--ppo-epochs", "4", "--minibatches", "2", "--lr", "0.03", "--device", "cpu"])
+    assert out["clip_fraction"] > 0, out
+    return out
