@@ -9,6 +9,7 @@ Links between generated pages are computed here (`html.link`); the site is built
 from __future__ import annotations
 
 import json
+import re
 import typing
 from collections import Counter
 from dataclasses import dataclass, field
@@ -360,10 +361,15 @@ def terms_index(ctx: Ctx, kind: str) -> str:
 
 def _table(headers: list[str], rows: list[tuple[str, list[str]]], caption: str) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    # data-label: on a phone each row becomes a card and each cell shows its column's name (atlas.css)
-    body = "".join(f'<tr id="{esc(rid)}">' + "".join(f'<td data-label="{esc(h)}">{c}</td>' for h, c in zip(headers, cells))
-                   + "</tr>" for rid, cells in rows)
-    return (f'<table class="atlas-table atlas-sortable" data-caption="{esc(caption)}"><thead><tr>{head}</tr></thead>'
+    body = "".join(f'<tr id="{esc(rid)}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>" for rid, cells in rows)
+    # on a phone each row becomes a card and each cell shows its column's name (atlas.css); one rule per column
+    # here rather than an attribute on every cell keeps long tables small
+    # (headers and captions are the generators' own words: a quote or angle bracket in one would be a bug)
+    assert not re.search(r"[\"<>\\]", caption + "".join(headers)), "table headers must be plain words"
+    labels = "".join(f'table[data-caption="{caption}"] td:nth-child({i})::before{{content:"{h}: "}}'
+                     for i, h in enumerate(headers, 1) if i > 1)
+    style = f"<style>@media (max-width: 44.9375em) {{ {labels} }}</style>"
+    return (f'{style}<table class="atlas-table atlas-sortable" data-caption="{esc(caption)}"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table>")
 
 
