@@ -119,6 +119,8 @@ def test_graph_data_and_lineage(site_dir, catalog):
     groups = re.findall(r'<div class="atlas-lineage-group" data-group="[a-z]+"><h4>[^<]+<span class="atlas-muted">\((\d+)\)', html)
     assert groups and all(int(g) > 0 for g in groups), "an empty lineage group was drawn"
     assert 'src="assets/vendor/cytoscape/cytoscape.min.js"' in html
+    # the taxonomy drawing leaves out sub-categories without papers
+    assert not re.search(r"<title>[^<]*: 0 papers</title>", html.split('id="taxonomy"', 1)[1])
 
 
 @pytest.mark.parametrize("mechanism,group", [

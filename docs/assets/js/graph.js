@@ -5,9 +5,14 @@
 (function () {
   "use strict";
   var COLOURS = { paper: "#5c6bc0", algorithm: "#2a9d8f", environment: "#e76f51", framework: "#8d6e63" };
-  var REL_TEXT = {
+  // how an edge reads from each end: REL_OUT from its source, REL_IN from its target
+  var REL_OUT = {
     uses_algorithm: "trains with", evaluated_on: "evaluated on", built_on: "built on",
     derives_from: "derives from", introduced_by: "introduced by"
+  };
+  var REL_IN = {
+    uses_algorithm: "used by", evaluated_on: "evaluates", built_on: "built on it",
+    derives_from: "variant", introduced_by: "introduces"
   };
   var MAX_NEIGHBOURS = 80; // a hub (GRPO, a popular benchmark) shows its first 80 neighbours, newest papers first
 
@@ -59,7 +64,8 @@
       });
       cy.elements().remove();
       cy.add(elements);
-      cy.layout({ name: "concentric", concentric: function (n) { return n.data("center") ? 2 : 1; },
+      // the centre, then a ring of algorithms, environments and frameworks, then a ring of papers
+      cy.layout({ name: "concentric", concentric: function (n) { return n.data("center") ? 3 : n.data("kind") === "paper" ? 1 : 2; },
                   levelWidth: function () { return 1; }, minNodeSpacing: 12, animate: false }).run();
       cy.fit(undefined, 20);
       root.dataset.center = data.nodes[center][0];
@@ -79,8 +85,8 @@
       var ul = el("ul", null, { id: "g-neighbours" });
       nb.shown.forEach(function (e) {
         var li = el("li", null, {});
-        var rel = REL_TEXT[e.rel] || e.rel;
-        li.appendChild(el("span", (e.out ? rel : "← " + rel) + ": ", { class: "atlas-muted" }));
+        var rel = (e.out ? REL_OUT : REL_IN)[e.rel] || e.rel;
+        li.appendChild(el("span", rel + ": ", { class: "atlas-muted" }));
         li.appendChild(el("a", nodeLabel(e.other), { href: data.nodes[e.other][3] }));
         ul.appendChild(li);
       });
