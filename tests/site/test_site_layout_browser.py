@@ -157,8 +157,8 @@ def test_graph_view_renders_and_a_click_moves_to_a_neighbourhood(sized, base_url
     # click a neighbour on the canvas: the view moves to its neighbourhood
     page.locator("#g-canvas").scroll_into_view_if_needed()
     target = page.evaluate("""() => { const cy = window.atlasGraph.cy; const n = cy.nodes('[center = 0]')[0];
-        const p = n.renderedPosition(); const r = cy.container().getBoundingClientRect();
-        return {x: r.left + p.x, y: r.top + p.y, label: n.data('label')}; }""")
+        const b = n.renderedBoundingBox({includeLabels: false}); const r = cy.container().getBoundingClientRect();
+        return {x: r.left + (b.x1 + b.x2) / 2, y: r.top + (b.y1 + b.y2) / 2, label: n.data('label')}; }""")
     page.mouse.click(target["x"], target["y"])
     page.wait_for_function(f"document.getElementById('atlas-graph').dataset.center !== {first!r}")
     assert page.locator("#g-panel h3").inner_text() == target["label"]

@@ -120,7 +120,8 @@ def test_graph_data_and_lineage(site_dir, catalog):
     assert groups and all(int(g) > 0 for g in groups), "an empty lineage group was drawn"
     assert 'src="assets/vendor/cytoscape/cytoscape.min.js"' in html
     # the taxonomy drawing leaves out sub-categories without papers
-    assert not re.search(r"<title>[^<]*: 0 papers</title>", html.split('id="taxonomy"', 1)[1])
+    assert not re.search(r'<title>[^<]*: 0 papers</title><rect [^>]*fill="#f6f6f6"', html.split('id="taxonomy"', 1)[1])
+    assert re.search(r'<title>[^<]*: [1-9][0-9]* papers</title><rect [^>]*fill="#f6f6f6"', html)
 
 
 @pytest.mark.parametrize("mechanism,group", [

@@ -14,7 +14,9 @@
     uses_algorithm: "used by", evaluated_on: "evaluates", built_on: "built on it",
     derives_from: "variant", introduced_by: "introduces"
   };
-  var MAX_NEIGHBOURS = 80; // a hub (GRPO, a popular benchmark) shows its first 80 neighbours, newest papers first
+  // a hub (GRPO, a popular benchmark) shows only its first neighbours (non-papers first): 80 on a wide screen,
+  // 30 on a phone; the panel says how many more there are
+  function maxNeighbours(container) { return container.clientWidth < 600 ? 30 : 80; }
 
   function el(tag, text, attrs) {
     var e = document.createElement(tag);
@@ -41,10 +43,10 @@
       });
       // keep the non-paper neighbours first: they are few and say the most
       list.sort(function (a, b) { return (kindOf(a.other) === "paper") - (kindOf(b.other) === "paper"); });
-      var shown = [], hidden = 0;
+      var shown = [], hidden = 0, limit = maxNeighbours(cy.container());
       list.forEach(function (e) {
         if (seen[e.other]) return;
-        if (shown.length >= MAX_NEIGHBOURS) { hidden += 1; seen[e.other] = true; return; }
+        if (shown.length >= limit) { hidden += 1; seen[e.other] = true; return; }
         seen[e.other] = true; shown.push(e);
       });
       return { shown: shown, hidden: hidden };
@@ -68,6 +70,11 @@
       cy.layout({ name: "concentric", concentric: function (n) { return n.data("center") ? 3 : n.data("kind") === "paper" ? 1 : 2; },
                   levelWidth: function () { return 1; }, minNodeSpacing: 12, animate: false }).run();
       cy.fit(undefined, 20);
+      if (cy.zoom() > 1.2) { cy.zoom(1.2); cy.center(); } // a small neighbourhood is not blown up
+      // when fitting shrank the drawing, grow nodes and labels back (up to 2.5x) so they stay readable and tappable
+      var k = Math.min(2.5, Math.max(1, 1 / cy.zoom()));
+      cy.style().selector("node").style({ width: 14 * k, height: 14 * k, "font-size": 9 * k })
+        .selector("node[center = 1]").style({ width: 28 * k, height: 28 * k, "font-size": 12 * k }).update();
       root.dataset.center = data.nodes[center][0];
       root.dataset.shown = String(ids.length);
       renderPanel(center, nb);
