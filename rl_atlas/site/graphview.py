@@ -2,6 +2,7 @@
 environments, algorithms and frameworks, and the algorithm lineage grouped by what each variant changes.
 
     graph_data(ctx)          -> JSON for docs/assets/js/graph.js: nodes [id, kind, label, url] and edges [i, j, rel]
+                                (a paper's url is empty: the page fills `paper_url`'s ID with its id)
     change_group(algorithm)  -> "advantage" | "clip" | ... : what a variant changes, from its `mechanism` label
     lineage_html(ctx, here)  -> each algorithm with variants, its variants grouped by change (empty groups omitted)
 
@@ -49,14 +50,15 @@ def graph_data(ctx) -> str:
     from .pages import paper_src
 
     g, cat, here = ctx.graph, ctx.cat, "graph.md"
+    linked = {x for u, v, d in g.edges(data=True) if d.get("rel") in EDGE_RELS for x in (u, v)}
     nodes, index = [], {}
     for n, d in g.nodes(data=True):
         kind = d.get("kind")
-        if kind not in NODE_KINDS:
+        if kind not in NODE_KINDS or (kind == "paper" and n not in linked):  # a paper with no such link is left out
             continue
         rid = n.split(":", 1)[1]
         if kind == "paper":
-            url = link(here, paper_src(rid))
+            url = ""  # the page builds papers/<id>.html itself: at 10,000 works this saves a fifth of the file
         elif kind == "algorithm" and rid in ctx.explainer:
             url = link(here, ctx.explainer[rid])
         else:
@@ -71,8 +73,8 @@ def graph_data(ctx) -> str:
         nodes.append([n, NODE_KINDS.index(kind), label, url])
     edges = sorted({(index[u], index[v], EDGE_RELS.index(d["rel"])) for u, v, d in g.edges(data=True)
                     if d.get("rel") in EDGE_RELS and u in index and v in index})
-    return json.dumps({"kinds": NODE_KINDS, "rels": EDGE_RELS, "nodes": nodes, "edges": [list(e) for e in edges]},
-                      ensure_ascii=False, separators=(",", ":"))
+    return json.dumps({"kinds": NODE_KINDS, "rels": EDGE_RELS, "paper_url": link(here, paper_src("ID")), "nodes": nodes,
+                       "edges": [list(e) for e in edges]}, ensure_ascii=False, separators=(",", ":"))
 
 
 def lineage_html(ctx, here: str) -> str:

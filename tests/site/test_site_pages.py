@@ -113,8 +113,9 @@ def test_graph_data_and_lineage(site_dir, catalog):
     kinds = {data["kinds"][n[1]] for n in data["nodes"]}
     assert kinds == {"paper", "algorithm", "environment", "framework"}
     assert all(0 <= e[0] < len(data["nodes"]) and 0 <= e[1] < len(data["nodes"]) for e in data["edges"])
-    for n in data["nodes"]:  # every node links a built page
-        assert (site_dir / unquote(urlsplit(n[3]).path)).is_file(), n
+    for n in data["nodes"]:  # every node links a built page (a paper's link is built from paper_url)
+        url = n[3] or data["paper_url"].replace("ID", n[0].split(":", 1)[1])
+        assert (site_dir / unquote(urlsplit(url).path)).is_file(), n
     html = (site_dir / "graph.html").read_text(encoding="utf-8")
     groups = re.findall(r'<div class="atlas-lineage-group" data-group="[a-z]+"><h4>[^<]+<span class="atlas-muted">\((\d+)\)', html)
     assert groups and all(int(g) > 0 for g in groups), "an empty lineage group was drawn"

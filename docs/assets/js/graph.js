@@ -103,7 +103,10 @@
 
     fetch(root.dataset.src).then(function (r) { return r.json(); }).then(function (json) {
       data = json;
-      data.nodes.forEach(function (n, i) { byId[n[0]] = i; adj.push([]); });
+      data.nodes.forEach(function (n, i) {
+        byId[n[0]] = i; adj.push([]);
+        if (!n[3]) n[3] = data.paper_url.replace("ID", n[0].slice(n[0].indexOf(":") + 1));
+      });
       data.edges.forEach(function (e) {
         adj[e[0]].push({ other: e[1], rel: data.rels[e[2]], out: true });
         adj[e[1]].push({ other: e[0], rel: data.rels[e[2]], out: false });
