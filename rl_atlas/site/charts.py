@@ -16,7 +16,7 @@ FAMILY_COLOURS = {"reinforce": "#6a4c93", "ppo": "#1982c4", "grpo": "#2a9d8f", "
 
 
 def papers_per_year_svg(cat) -> str:
-    """Line chart: for each capability, how many catalog papers of each year carry it."""
+    """Line chart: for each capability, how many catalog papers of each year carry it (the axis starts where the papers do)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -34,9 +34,9 @@ def papers_per_year_svg(cat) -> str:
     years = sorted({y for c in counts.values() for y in c})
     fig, ax = plt.subplots(figsize=(8, 3.6))
     if years:
-        # the axis starts at the first year that holds at least 1% of the dated papers; the few older ones are
+        # the axis starts at the first year that holds at least 1% of what is drawn; the few older papers are
         # gathered into that first point ("<=year"), so the width goes to the years where the papers are
-        per_year = Counter(p.year for p in cat.papers.values() if p.year is not None)
+        per_year = sum(counts.values(), Counter())
         total = sum(per_year.values())
         lo, hi = next((y for y in years if per_year[y] >= 0.01 * total), years[0]), max(years)
         xs = list(range(lo, hi + 1))
