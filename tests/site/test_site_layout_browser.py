@@ -155,10 +155,15 @@ def test_graph_view_renders_and_a_click_moves_to_a_neighbourhood(sized, base_url
     assert n > 2
     assert page.locator("#g-neighbours li").count() == n - 1
     # click a neighbour on the canvas: the view moves to its neighbourhood
-    page.locator("#g-canvas").scroll_into_view_if_needed()
-    target = page.evaluate("""() => { const cy = window.atlasGraph.cy; const n = cy.nodes('[center = 0]')[0];
-        const b = n.renderedBoundingBox({includeLabels: false}); const r = cy.container().getBoundingClientRect();
-        return {x: r.left + (b.x1 + b.x2) / 2, y: r.top + (b.y1 + b.y2) / 2, label: n.data('label')}; }""")
+    page.locator("#g-canvas").evaluate("c => c.scrollIntoView({block: 'center'})")
+    # cytoscape re-reads the canvas position after a scroll (debounced): let it settle before clicking
+    page.wait_for_timeout(500)
+    target = page.evaluate("""() => { const cy = window.atlasGraph.cy; const r = cy.container().getBoundingClientRect();
+        const at = n => { const b = n.renderedBoundingBox({includeLabels: false});
+                          return {x: r.left + (b.x1 + b.x2) / 2, y: r.top + (b.y1 + b.y2) / 2, label: n.data('label')}; };
+        const inView = cy.nodes('[center = 0]').map(at).filter(p => p.y > 60 && p.y < window.innerHeight - 5);
+        return inView[0] || null; }""")
+    assert target, "no neighbour is inside the viewport"
     page.mouse.click(target["x"], target["y"])
     page.wait_for_function(f"document.getElementById('atlas-graph').dataset.center !== {first!r}")
     assert page.locator("#g-panel h3").inner_text() == target["label"]
