@@ -1,12 +1,12 @@
-"""Drawings made at build time: the papers-per-year chart (matplotlib, SVG) and the two graph diagrams
-(taxonomy tree and algorithm lineage), laid out by hand from the networkx catalog graph as inline SVG so that
-every box is a link and every label is real, searchable text.
+"""Drawings made at build time: the papers-per-year chart (matplotlib, SVG) and the taxonomy tree, laid out by
+hand from the networkx catalog graph as inline SVG so that every box is a link and every label is real,
+searchable text. (The algorithm lineage is HTML, grouped by change: rl_atlas/site/graphview.py.)
 """
 
 from __future__ import annotations
 
 import io
-from collections import Counter, defaultdict
+from collections import Counter
 
 import networkx as nx
 
@@ -16,7 +16,7 @@ FAMILY_COLOURS = {"reinforce": "#6a4c93", "ppo": "#1982c4", "grpo": "#2a9d8f", "
 
 
 def papers_per_year_svg(cat) -> str:
-    """Line chart: for each capability, how many catalog papers of each year carry it."""
+    """Line chart: for each capability, how many catalog papers of each year carry it (the axis starts where the papers do)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -34,14 +34,18 @@ def papers_per_year_svg(cat) -> str:
     years = sorted({y for c in counts.values() for y in c})
     fig, ax = plt.subplots(figsize=(8, 3.6))
     if years:
-        lo, hi = max(min(years), max(years) - 12), max(years)  # the last dozen years hold nearly all of it
+        # the axis starts at the first year that holds at least 1% of what is drawn; the few older papers are
+        # gathered into that first point ("<=year"), so the width goes to the years where the papers are
+        per_year = sum(counts.values(), Counter())
+        total = sum(per_year.values())
+        lo, hi = next((y for y in years if per_year[y] >= 0.01 * total), years[0]), max(years)
         xs = list(range(lo, hi + 1))
         for cid, term in cat.capabilities.items():
             ys = [counts[cid][y] + (sum(v for k, v in counts[cid].items() if k < lo) if y == lo else 0) for y in xs]
             if any(ys):
                 ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.5, label=term.name)
         ax.set_xticks(xs)
-        ax.set_xticklabels([f"\u2264{lo}" if x == lo else str(x) for x in xs], fontsize=8)
+        ax.set_xticklabels([f"\u2264{lo}" if x == lo and lo > min(years) else str(x) for x in xs], fontsize=8)
         ax.legend(fontsize=8, frameon=False, ncol=2, loc="upper left")
     else:
         ax.text(0.5, 0.5, "no dated papers yet", ha="center", va="center", transform=ax.transAxes)
@@ -83,6 +87,7 @@ def taxonomy_svg(cat, g: nx.MultiDiGraph, here: str) -> str:
             subs = [u for u, _, d in g.in_edges(node, data=True) if d.get("rel") == "part_of"] if node in g else []
             order = {s.id: i for i, s in enumerate(term.subcategories)}
             subs.sort(key=lambda n: order.get(n.split(":", 1)[1], 99))
+            subs = [s for s in subs if papers_at(s, "has_subcategory")]  # an empty sub-category is not drawn
             block_h = max(1, len(subs)) * (row_h + 4) - 4
             ty = y + (block_h - row_h) / 2
             n = papers_at(node, "has_capability" if kind == "capability" else "has_task")
@@ -103,68 +108,3 @@ def taxonomy_svg(cat, g: nx.MultiDiGraph, here: str) -> str:
     width = col2_x + col2_w + 10
     return (f'<svg class="atlas-graph" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {y}" width="{width}" '
             f'role="img" aria-label="Taxonomy of capabilities and task domains">{"".join(rows)}</svg>')
-
-
-def lineage_svg(cat, g: nx.MultiDiGraph, here: str, table_page: str) -> str:
-    """Algorithm lineage from the graph's `derives_from` edges: one column per generation (an algorithm sits
-    one column right of everything it derives from), one colour per family, arrows from parent to child."""
-    sub = nx.DiGraph()
-    for n, d in g.nodes(data=True):
-        if d.get("kind") == "algorithm":
-            sub.add_node(n)
-    for u, v, d in g.edges(data=True):
-        if d.get("rel") == "derives_from":
-            sub.add_edge(v, u)  # parent -> child
-    if not sub.nodes:
-        return '<p class="atlas-empty">No algorithm records yet.</p>'
-    # a cycle would be a catalog error; drop back edges rather than fail the build
-    while not nx.is_directed_acyclic_graph(sub):
-        sub.remove_edge(*nx.find_cycle(sub)[0][:2])
-    col: dict[str, int] = {}
-    for layer, nodes in enumerate(nx.topological_generations(sub)):
-        for n in nodes:
-            col[n] = layer
-    by_col: dict[int, list[str]] = defaultdict(list)
-    for n, c in col.items():
-        by_col[c].append(n)
-
-    def key(n):
-        a = cat.algorithms.get(n.split(":", 1)[1])
-        fam = list(FAMILY_COLOURS).index(a.family) if a and a.family in FAMILY_COLOURS else 9
-        return (fam, a.year if a and a.year else 0, n)
-
-    # a generation with very many members wraps into sub-columns of at most max_rows (edges into a wrapped
-    # sub-column cross the one before it, so keep the limit high)
-    box_w, box_h, col_gap, row_gap, max_rows = 140, 26, 60, 10, 40
-    pos, slot = {}, 0
-    for c in sorted(by_col):
-        nodes = sorted(by_col[c], key=key)
-        for i, n in enumerate(nodes):
-            pos[n] = (10 + (slot + i // max_rows) * (box_w + col_gap), 40 + (i % max_rows) * (box_h + row_gap))
-        slot += (len(nodes) + max_rows - 1) // max_rows
-    width = 10 + slot * (box_w + col_gap)
-    height = 50 + min(max_rows, max(len(v) for v in by_col.values())) * (box_h + row_gap)
-    parts = ['<defs><marker id="arr" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
-             'orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="#777"/></marker></defs>']
-    legend_x = 10
-    for fam, colour in FAMILY_COLOURS.items():
-        parts.append(f'<rect x="{legend_x}" y="8" width="12" height="12" fill="{colour}"/>'
-                     f'<text x="{legend_x + 16}" y="18">{esc(fam.upper() if fam != "reinforce" else "REINFORCE")} family</text>')
-        legend_x += 150
-    for u, v in sub.edges:
-        (x1, y1), (x2, y2) = pos[u], pos[v]
-        parts.append(f'<path d="M{x1 + box_w} {y1 + box_h / 2} C{x2 - col_gap / 2} {y1 + box_h / 2}, {x1 + box_w + col_gap / 2} '
-                     f'{y2 + box_h / 2}, {x2} {y2 + box_h / 2}" fill="none" stroke="#777" marker-end="url(#arr)"/>')
-    for n, (x, y) in pos.items():
-        aid = n.split(":", 1)[1]
-        a = cat.algorithms.get(aid)
-        colour = FAMILY_COLOURS.get(a.family if a else "", "#999")
-        label = a.name if a else aid
-        year = f" ({a.year})" if a and a.year else ""
-        parents = [p.split(":", 1)[1] for p in sub.predecessors(n)]
-        tip = f"{label}{year}" + (f", derives from {', '.join(parents)}" if parents else "")
-        parts.append(f'<a href="{esc(link(here, table_page, "algorithm-" + aid))}"><title>{esc(tip)}</title>'
-                     f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="5" fill="#fff" stroke="{colour}" stroke-width="2"/>'
-                     f'<text x="{x + 8}" y="{y + 17}">{esc(label[:20])}</text></a>')
-    return (f'<svg class="atlas-graph" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-            f'role="img" aria-label="Algorithm lineage">{"".join(parts)}</svg>')

@@ -35,7 +35,7 @@ def on_files(files, config):
         # The catalog's own gate is `rl-atlas validate`; the site still shows what loaded.
         log.info("rl-atlas: the catalog at %s has %d errors; building from the records that loaded", cat.root, len(cat.errors))
     present = {f.src_uri for f in files.documentation_pages()}
-    site = generate(cat, present)
+    site = generate(cat, present, docs_dir=config["docs_dir"], site_url=config.get("site_url"))
     for uri in list(site.pages) + list(site.hidden) + list(site.assets):
         old = files.get_file_from_path(uri)
         if old is not None:  # a hand-written file of the same name would be silently shadowed: say so

@@ -9,21 +9,29 @@ Links between generated pages are computed here (`html.link`); the site is built
 from __future__ import annotations
 
 import json
+import re
 import typing
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..export import bibtex_entry, json_rows
 from ..graph import build_graph, related_papers
 from ..query import _algorithms_of
-from .charts import lineage_svg, papers_per_year_svg, taxonomy_svg
+from .added import added_dates
+from .charts import papers_per_year_svg
+from .graphview import GRAPH_DATA, graph_data, graph_page
 from .html import a, esc, ext, front_matter, link, md, page_title
+from .labels import (FRAMEWORK_CATEGORY, INTERACTION, PLACEMENT, REWARD, ROLE, SURVEY_HTML, TRAINING, label, source_link,
+                     survey_ref_url, survey_section_url)
+from .listings import FEED, INDEX, RECENT, atlas_inserts, atom_feed, papers_index, recent_page
 
 FAMILY_NAMES = {"reinforce": "REINFORCE", "ppo": "PPO", "grpo": "GRPO", "dpo": "DPO"}
 ALGORITHM_PAGES = ["reinforce", "ppo", "grpo", "dpo"]  # docs/algorithms/<id>.md, written by hand
 TABLE_ALGORITHMS = "tables/algorithms.md"
 TABLE_ENVIRONMENTS = "tables/environments.md"
 TABLE_FRAMEWORKS = "tables/frameworks.md"
+CAPABILITIES_INDEX = "capabilities/index.md"
 EXPLORER_DATA = "assets/data/explorer.json"
 CHART = "assets/generated/papers-per-year.svg"
 FOLDER = {"capability": "capabilities", "task": "tasks"}
@@ -53,9 +61,12 @@ def implementation_src(cid: str) -> str:
 class Ctx:
     """The catalog plus what every generator needs: the graph, reverse indexes, the set of existing pages."""
 
-    def __init__(self, cat, present: set[str]):
+    def __init__(self, cat, present: set[str], docs_dir=None, site_url: str | None = None):
         self.cat = cat
         self.present = present
+        self.site_url = site_url
+        self.added = added_dates(cat)
+        self.explainer = explainer_pages(cat, present, docs_dir)
         self.graph = build_graph(cat)
         self.term_of_sub = {sid: parent for sid, (parent, _) in cat.subcategories.items()}
         self.introduced: dict[str, list[tuple[str, object]]] = {}
@@ -93,8 +104,39 @@ class Ctx:
         table = {"environments": TABLE_ENVIRONMENTS, "frameworks": TABLE_FRAMEWORKS, "algorithms": TABLE_ALGORITHMS}[kind]
         return a(here, table, rec.name, anchor=f"{kind[:-1]}-{rid}")
 
+    def algo_link(self, here: str, aid: str) -> str:
+        """An algorithm's name linked to its explainer page (docs/algorithms/*.md) when it has one, else its table row."""
+        page = self.explainer.get(aid)
+        rec = self.cat.algorithms.get(aid)
+        if page is None or rec is None:
+            return self.record_link(here, "algorithms", aid)
+        return a(here, page, rec.name, cls="atlas-explainer")
+
     def algo_links(self, here: str, ids) -> str:
-        return ", ".join(self.record_link(here, "algorithms", x) for x in ids)
+        return ", ".join(self.algo_link(here, x) for x in ids)
+
+
+def explainer_pages(cat, present: set[str], docs_dir=None) -> dict[str, str]:
+    """{algorithm id: docs page that explains it}: `algorithms/<id>.md` if it exists, else the hand-written
+    algorithm page that names the file of the algorithm's reference implementation (`implementation: path::fn`)."""
+    pages = sorted(x for x in present if x.startswith("algorithms/") and x.endswith(".md") and x != "algorithms/index.md")
+    texts = {}
+    if docs_dir is not None:
+        for page in pages:
+            try:
+                texts[page] = (Path(docs_dir) / page).read_text(encoding="utf-8")
+            except OSError:
+                pass
+    out = {}
+    for aid, rec in cat.algorithms.items():
+        if f"algorithms/{aid}.md" in present:
+            out[aid] = f"algorithms/{aid}.md"
+        elif rec.implementation:
+            path = rec.implementation.split("::", 1)[0]
+            hits = sorted((-text.count(path), pg) for pg, text in texts.items() if path in text)
+            if hits:  # the page that names the file most often is the one that explains it
+                out[aid] = hits[0][1]
+    return out
 
 
 # -- paper pages -----------------------------------------------------------------------------------
@@ -105,23 +147,62 @@ def _dl(rows: list[tuple[str, str]]) -> str:
     return f'<table class="atlas-meta">{body}</table>'
 
 
+AUTHORS_SHOWN = 10  # a longer author list folds after this many names
+
+
+def _authors(authors: list[str]) -> str:
+    if len(authors) <= AUTHORS_SHOWN + 2:  # folding two names away would save nothing
+        return esc(", ".join(authors))
+    head, rest = authors[:AUTHORS_SHOWN], authors[AUTHORS_SHOWN:]
+    return (f'{esc(", ".join(head))}, <details class="atlas-more"><summary>and {len(rest)} more</summary>'
+            f"{esc(', '.join(rest))}</details>")
+
+
+def _sources(p, *fields: str) -> str:
+    """A small note naming where the facts of `fields` were read, each source linked where it has an address."""
+    seen: dict[str, None] = {}
+    for f in fields:
+        for src in p.provenance.get(f, []):
+            seen.setdefault(src)
+    if not seen:
+        return ""
+    parts = []
+    for src in seen:
+        text, url = source_link(src)
+        parts.append(ext(url, text) if url else esc(text))
+    return f'<span class="atlas-source">source: {", ".join(parts)}</span>'
+
+
+def _with_source(p, value: str, *fields: str) -> str:
+    return f"{value} {_sources(p, *fields)}" if value else ""
+
+
+def _chips(items: list[str]) -> str:
+    return " ".join(f'<span class="atlas-chip">{x}</span>' for x in items)
+
+
 def paper_page(ctx: Ctx, pid: str) -> str:
     cat, p = ctx.cat, ctx.cat.papers[pid]
     here = paper_src(pid)
     ids, links = p.identifiers, p.links
+    venue = esc(p.venue or "")
+    if p.venue and p.venue_year and (p.venue_year != p.year or p.venue != "arXiv"):
+        venue += f" {esc(p.venue_year)}"
+    added = ctx.added.get(("papers", pid))
     meta = [
         ("Type", esc(p.type)),
-        ("Authors", esc(", ".join(p.authors))),
-        ("Year", esc(p.year or "")),
-        ("Venue", esc(p.venue or "")),
+        ("Authors", _with_source(p, _authors(p.authors), "authors")),
+        ("Year", _with_source(p, esc(p.year or ""), "year")),
+        ("Venue", _with_source(p, venue, "venue")),
         ("Also known as", esc(", ".join(p.aliases))),
         ("arXiv", ext(f"https://arxiv.org/abs/{ids.arxiv}", ids.arxiv) if ids.arxiv else ""),
         ("DOI", ext(f"https://doi.org/{ids.doi}", ids.doi) if ids.doi else ""),
         ("OpenReview", ext(f"https://openreview.net/forum?id={ids.openreview}", ids.openreview) if ids.openreview else ""),
         ("ACL Anthology", ext(f"https://aclanthology.org/{ids.acl}/", ids.acl) if ids.acl else ""),
-        ("Links", " · ".join(ext(getattr(links, k), k) for k in ("paper", "code", "model", "website") if getattr(links, k))),
-        ("Reward", esc(p.reward_type or "")),
-        ("Base models", esc(", ".join(str(b) for b in p.base_models))),
+        ("Links", _with_source(p, " · ".join(ext(getattr(links, k), k) for k in ("paper", "code", "model", "website", "dataset")
+                                             if getattr(links, k)), "links")),
+        ("Placement", esc(label(PLACEMENT, p.placement))),
+        ("Added", esc(added.isoformat()) if added else ""),
     ]
     out = [front_matter(title=page_title(p.title), description=page_title(p.summary or p.title)[:300])]
     out.append('<div class="atlas-paper" markdown="0">')
@@ -132,28 +213,27 @@ def paper_page(ctx: Ctx, pid: str) -> str:
     tags = [ctx.tag_link(here, t) for t in p.capabilities + p.tasks] + [ctx.sub_link(here, s) for s in p.subcategories]
     out.append('<h2 id="tags">Taxonomy</h2>')
     out.append(f'<p class="atlas-tags">{" ".join(tags)}</p>' if tags else "<p>Not tagged yet.</p>")
-    survey = []
-    if p.survey_sections:
-        survey.append(("Sections", esc(", ".join(p.survey_sections))))
-    if p.survey_tables:
-        survey.append(("Tables", esc(", ".join(map(str, p.survey_tables)))))
-    if p.survey_figures:
-        survey.append(("Figures", esc(", ".join(map(str, p.survey_figures)))))
-    if p.survey_refs:
-        survey.append(("Bibliography", esc(", ".join(f"[{r}]" for r in p.survey_refs))))
-    if p.in_companion_list:
-        survey.append(("Companion list", "listed"))
-    out.append('<h2 id="survey">In the survey</h2>')
-    out.append(_dl(survey) if survey else "<p>Not cited by the survey.</p>")
-    relations = [
-        ("Evaluated on", ", ".join(ctx.record_link(here, "environments", e) for e in p.environments)),
-        ("Built on", ", ".join(ctx.record_link(here, "frameworks", f) for f in p.frameworks)),
-        ("Algorithms", ctx.algo_links(here, p.algorithms)),
-        ("Introduces", ", ".join(ctx.record_link(here, k, r.id) for k, r in ctx.introduced.get(pid, []))),
+    note = _sources(p, "capabilities", "tasks", "subcategories")
+    if note:
+        out.append(f"<p>{note}</p>")
+    facts = [
+        ("Role", _with_source(p, esc(label(ROLE, p.role)) if p.role else "", "role")),
+        ("Training", _with_source(p, _chips([esc(label(TRAINING, t)) for t in p.training]), "training")),
+        ("Interaction", _with_source(p, esc(label(INTERACTION, p.interaction)) if p.interaction else "", "interaction")),
+        ("Reward", _with_source(p, esc(label(REWARD, p.reward_type)) if p.reward_type else "", "reward_type")),
+        ("Algorithms", _with_source(p, _chips([ctx.algo_link(here, x) for x in p.algorithms]), "algorithms")),
+        ("Base models", _with_source(p, _chips([_base_model(b) for b in p.base_models]), "base_models")),
+        ("Benchmarks and environments", _with_source(p, _chips([ctx.record_link(here, "environments", e) for e in p.environments]),
+                                                      "environments")),
+        ("Frameworks", _with_source(p, _chips([ctx.record_link(here, "frameworks", f) for f in p.frameworks]), "frameworks")),
+        ("Introduces", _chips([ctx.algo_link(here, r.id) if k == "algorithms" else ctx.record_link(here, k, r.id)
+                               for k, r in ctx.introduced.get(pid, [])])),
     ]
-    if any(v for _, v in relations):
-        out.append('<h2 id="records">Environments, frameworks and algorithms</h2>')
-        out.append(_dl(relations))
+    if any(v for _, v in facts):
+        out.append('<h2 id="records">What the work does</h2>')
+        out.append(_dl(facts))
+    out.append('<h2 id="survey">In the survey</h2>')
+    out.append(_survey_rows(ctx, here, p))
     related = related_papers(cat, ctx.graph, pid, k=8)
     if related:
         out.append('<h2 id="related">Related papers</h2><ul class="atlas-related">')
@@ -163,9 +243,38 @@ def paper_page(ctx: Ctx, pid: str) -> str:
             out.append(f"<li>{ctx.paper_link(here, rid)}{year}</li>")
         out.append("</ul>")
     out.append('<h2 id="bibtex">BibTeX</h2>')
-    out.append(f'<div class="highlight"><pre><code class="language-bibtex">{esc(bibtex_entry(p))}</code></pre></div>')
+    out.append(f'<div class="highlight atlas-bibtex"><pre><code class="language-bibtex">{esc(bibtex_entry(p))}</code></pre></div>')
     out.append("</div>")
     return "\n".join(out) + "\n"
+
+
+def _base_model(b) -> str:
+    """`Qwen2.5 · 7B · Instruct`: the normalised family first, so a reader can compare across papers."""
+    parts = [f"<strong>{esc(b.family)}</strong>"] + [esc(x) for x in (b.size, b.variant) if x]
+    return " · ".join(parts)
+
+
+def _survey_rows(ctx: Ctx, here: str, p) -> str:
+    """Where the survey cites the work, each section and bibliography entry linked to the survey's arXiv HTML."""
+    survey = []
+    if p.survey_sections:
+        survey.append(("Sections", ", ".join(ext(survey_section_url(s), f"§{s}") for s in p.survey_sections)))
+    if p.survey_tables:
+        survey.append(("Tables", ", ".join(ext(SURVEY_HTML, f"Table {t}") for t in p.survey_tables)))
+    if p.survey_figures:
+        survey.append(("Figures", ", ".join(ext(SURVEY_HTML, f"Figure {f}") for f in p.survey_figures)))
+    if p.survey_refs:
+        survey.append(("Bibliography", ", ".join(ext(survey_ref_url(r), f"[{r}]") for r in p.survey_refs)))
+    for r in p.survey_cites_as:
+        owners = [q.id for q in ctx.cat.papers.values() if r in q.survey_refs and q.id != p.id]
+        other = (" That entry describes " + ", ".join(ctx.paper_link(here, o) for o in owners) + ".") if owners else ""
+        survey.append(("Mis-cited as", f"{ext(survey_ref_url(r), f'[{r}]')}: the survey's text attaches reference "
+                                       f"[{r}] to this work, but the bibliography entry is another work.{other}"))
+    if p.in_companion_list:
+        survey.append(("Companion list", "listed"))
+    if not survey:
+        return "<p>Not cited by the survey." + (" The atlas added it after the survey." if p.placement == "atlas" else "") + "</p>"
+    return _dl(survey)
 
 
 # -- capability and task pages ---------------------------------------------------------------------
@@ -253,10 +362,18 @@ def terms_index(ctx: Ctx, kind: str) -> str:
 def _table(headers: list[str], rows: list[tuple[str, list[str]]], caption: str) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = "".join(f'<tr id="{esc(rid)}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>" for rid, cells in rows)
-    return (f'<table class="atlas-table atlas-sortable" data-caption="{esc(caption)}"><thead><tr>{head}</tr></thead>'
+    # on a phone each row becomes a card and each cell shows its column's name (atlas.css); one rule per column
+    # here rather than an attribute on every cell keeps long tables small
+    # (headers and captions are the generators' own words: a quote or angle bracket in one would be a bug)
+    assert not re.search(r"[\"<>\\]", caption + "".join(headers)), "table headers must be plain words"
+    labels = "".join(f'table[data-caption="{caption}"] td:nth-child({i})::before{{content:"{h}: "}}'
+                     for i, h in enumerate(headers, 1) if i > 1)
+    style = f"<style>@media (max-width: 44.9375em) {{ {labels} }}</style>"
+    return (f'{style}<table class="atlas-table atlas-sortable" data-caption="{esc(caption)}"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table>")
 
 
+WIDE = ["toc"]  # the wide tables take the width the table of contents would use
 HOW_TO_READ = ("Click a column header to sort by it (click again to reverse); type in the box above the table "
                "to keep only the rows that contain the text.")
 
@@ -269,10 +386,11 @@ def algorithms_table(ctx: Ctx) -> str:
         fam = FAMILY_NAMES.get(r.family, r.family)
         fam_cell = a(here, f"algorithms/{r.family}.md", fam) if f"algorithms/{r.family}.md" in ctx.present else esc(fam)
         rows.append((f"algorithm-{aid}", [
-            f"<strong>{esc(r.name)}</strong>", fam_cell, esc(r.year or ""), esc(yn[r.clip]), esc(r.kl_penalty or ""),
-            esc(r.mechanism or ""), esc(r.signal or ""), ctx.algo_links(here, r.derives_from),
+            f"<strong>{ctx.algo_link(here, aid) if aid in ctx.explainer else esc(r.name)}</strong>", fam_cell,
+            esc(r.year or ""), esc(yn[r.clip]), esc(r.kl_penalty or ""), esc(r.mechanism or ""), esc(r.signal or ""),
+            ", ".join(ctx.record_link(here, "algorithms", x) for x in r.derives_from),
             ctx.paper_link(here, r.paper, "paper")]))
-    out = [front_matter(title="Algorithms table"), "# Algorithms\n",
+    out = [front_matter(title="Algorithms table", hide=WIDE), "# Algorithms\n",
            "The policy-optimisation methods in the catalog, grouped by family (REINFORCE, PPO, GRPO, DPO). "
            "*Clip* says whether the probability ratio is clipped; *KL penalty* whether the policy is held near a "
            "reference model; *derives from* names the methods it modifies (drawn as a lineage on the "
@@ -290,7 +408,7 @@ def environments_table(ctx: Ctx) -> str:
             f"<strong>{esc(e.name)}</strong>" + (f'<div class="atlas-summary">{esc(e.summary)}</div>' if e.summary else ""),
             " ".join(ctx.tag_link(here, c) for c in e.capabilities), " ".join(ctx.tag_link(here, t) for t in e.tasks),
             esc(", ".join(e.domains)), esc(", ".join(e.modality)), ctx.paper_link(here, e.paper, "paper")]))
-    out = [front_matter(title="Environments"), "# Environments and benchmarks\n",
+    out = [front_matter(title="Environments", hide=WIDE), "# Environments and benchmarks\n",
            "Where agents are trained and measured. *Capabilities* are the skills an environment exercises; "
            "*domain* is the finer field the sources place it in; *modality* is what the agent observes.\n",
            HOW_TO_READ + "\n"]
@@ -305,9 +423,9 @@ def frameworks_table(ctx: Ctx) -> str:
     for fid, f in sorted(cat.frameworks.items(), key=lambda kv: (kv[1].category, kv[1].name.lower())):
         rows.append((f"framework-{fid}", [
             f"<strong>{esc(f.name)}</strong>" + (f'<div class="atlas-summary">{esc(f.summary)}</div>' if f.summary else ""),
-            esc(f.category), esc(", ".join(f.framework_type)), esc(", ".join(f.features)),
+            esc(label(FRAMEWORK_CATEGORY, f.category)), esc(", ".join(f.framework_type)), esc(", ".join(f.features)),
             ctx.paper_link(here, f.paper, "source")]))
-    out = [front_matter(title="Frameworks"), "# Training frameworks\n",
+    out = [front_matter(title="Frameworks", hide=WIDE), "# Training frameworks\n",
            "Software for running RL on language models and agents: *category* separates agent-oriented "
            "frameworks from RLHF toolkits and general RL libraries; *features* are their distinguishing traits.\n",
            HOW_TO_READ + "\n"]
@@ -317,22 +435,6 @@ def frameworks_table(ctx: Ctx) -> str:
 
 
 # -- graph, implementations, explorer data, home and contributing inserts --------------------------
-
-def graph_page(ctx: Ctx) -> str:
-    here = "graph.md"
-    return "\n".join([
-        front_matter(title="Graph", hide=["navigation", "toc"]), "# The catalog as a graph\n",
-        "Both drawings are made at build time from the same networkx graph that `rl-atlas graph` exports. "
-        "Every box is a link.\n",
-        "## Algorithm lineage {: #lineage }\n",
-        "An arrow runs from a method to each method that modifies it; columns are generations (a method sits "
-        "to the right of everything it derives from) and the border colour is its family.\n",
-        f'<div class="atlas-scroll" markdown="0">{lineage_svg(ctx.cat, ctx.graph, here, TABLE_ALGORITHMS)}</div>\n',
-        "## Taxonomy {: #taxonomy }\n",
-        "Capabilities and task domains with their sub-categories; the number after a name is its paper count.\n",
-        f'<div class="atlas-scroll" markdown="0">{taxonomy_svg(ctx.cat, ctx.graph, here)}</div>\n',
-    ])
-
 
 def implementations_page(ctx: Ctx) -> str:
     present = [cid for cid in ctx.cat.capabilities if implementation_src(cid) in ctx.present]
@@ -446,6 +548,7 @@ def build_nav(cat, present: set[str]) -> list:
         {"Home": "index.md"},
         section("Capabilities", "capabilities/index.md", [term_src("capability", t) for t in cat.capabilities]),
         section("Task domains", "tasks/index.md", [term_src("task", t) for t in cat.tasks]),
+        {"Papers": [{"By year": INDEX}, {"Recent additions": RECENT}]},
         {"Algorithms": [{"All algorithms": TABLE_ALGORITHMS}, *algo_pages]},
         {"Environments": TABLE_ENVIRONMENTS},
         {"Frameworks": TABLE_FRAMEWORKS},
@@ -456,9 +559,10 @@ def build_nav(cat, present: set[str]) -> list:
     ]
 
 
-def generate(cat, present: set[str]) -> Site:
-    """Every generated page and asset for `cat`; `present` is the set of hand-written docs files."""
-    ctx = Ctx(cat, present)
+def generate(cat, present: set[str], docs_dir=None, site_url: str | None = None) -> Site:
+    """Every generated page and asset for `cat`; `present` is the set of hand-written docs files, `docs_dir` their
+    folder (read for the algorithm explainer pages) and `site_url` the site's address (for the feed's links)."""
+    ctx = Ctx(cat, present, docs_dir, site_url)
     site = Site()
     for kind in ("capability", "task"):
         site.pages[f"{FOLDER[kind]}/index.md"] = terms_index(ctx, kind)
@@ -468,12 +572,18 @@ def generate(cat, present: set[str]) -> Site:
     site.pages[TABLE_ENVIRONMENTS] = environments_table(ctx)
     site.pages[TABLE_FRAMEWORKS] = frameworks_table(ctx)
     site.pages["graph.md"] = graph_page(ctx)
+    site.assets[GRAPH_DATA] = graph_data(ctx)
+    index_pages = papers_index(ctx)
+    site.pages[INDEX] = index_pages.pop(INDEX)
+    site.hidden.update(index_pages)
+    site.pages[RECENT] = recent_page(ctx)
+    site.assets[FEED] = atom_feed(ctx)
     site.pages["implementations.md"] = implementations_page(ctx)
     for pid in cat.papers:
         site.hidden[paper_src(pid)] = paper_page(ctx, pid)
     site.assets[EXPLORER_DATA] = explorer_data(ctx)
     site.assets[CHART] = papers_per_year_svg(cat)
-    site.inserts["index.md"] = home_inserts(ctx)
+    site.inserts["index.md"] = home_inserts(ctx) | atlas_inserts(ctx)
     site.inserts["contributing.md"] = {"schema": schema_reference()}
     site.nav = build_nav(cat, present | set(site.pages))
     return site

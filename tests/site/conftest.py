@@ -38,17 +38,43 @@ HOSTILE = {
 }
 
 
+# A record with every typed field, so the paper-page tests never depend on what the curators have filled in.
+TYPED_ID = "typed-fixture-record"
+TYPED = {
+    "id": TYPED_ID,
+    "title": "A Fixture Work with Every Typed Field",
+    "authors": [f"Author Number{i}" for i in range(1, 41)],
+    "year": 2025, "venue": "NeurIPS", "venue_year": 2025,
+    "identifiers": {"arxiv": "2501.00001"},
+    "links": {"paper": "https://arxiv.org/abs/2501.00001", "code": "https://github.com/example/fixture"},
+    "survey_sections": ["4.1.1"], "survey_cites_as": [2],
+    "capabilities": ["tool-use"], "tasks": ["search"],
+    "role": "method", "training": ["rl", "sft"], "interaction": "multi-turn", "reward_type": "outcome",
+    "algorithms": ["grpo", "dapo"], "environments": ["agentbench"], "frameworks": ["agent-lightning"],
+    "base_models": [{"family": "Qwen2.5", "size": "7B", "variant": "Instruct"}],
+    "placement": "survey", "added": "2031-01-15",
+    "provenance": {"algorithms": ["arxiv-html:2501.00001v2"], "base_models": ["readme:https://github.com/example/fixture"],
+                   "environments": ["arxiv:2501.00001"], "venue": ["openreview:abcDEF123"], "role": ["atlas"]},
+    "summary": "A made-up record used by the site tests.",
+}
+
+
 def hostile_catalog(dst: Path) -> Path:
-    """A copy of the repository catalog (frozen for the session) plus the hostile record."""
+    """A copy of the repository catalog (frozen for the session) plus the hostile record and the typed fixture."""
     shutil.copytree(ROOT / "catalog", dst)
     import yaml
 
     (dst / "papers" / f"{HOSTILE_ID}.yaml").write_text(yaml.safe_dump(HOSTILE, allow_unicode=True), encoding="utf-8")
+    (dst / "papers" / f"{TYPED_ID}.yaml").write_text(yaml.safe_dump(TYPED, allow_unicode=True), encoding="utf-8")
     return dst
 
 
+# The test build is addressed under a subpath, as a deployment on a project page would be (the 404 page's links).
+SITE_URL = "http://127.0.0.1/atlas/"
+
+
 def build_site(catalog: Path, out: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, RL_ATLAS_CATALOG=str(catalog), NO_MKDOCS_2_WARNING="1")
+    env = dict(os.environ, RL_ATLAS_CATALOG=str(catalog), NO_MKDOCS_2_WARNING="1", RL_ATLAS_SITE_URL=SITE_URL)
     return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
                            "-d", str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
 
@@ -57,6 +83,17 @@ def build_site(catalog: Path, out: Path) -> subprocess.CompletedProcess:
 def hostile():
     """The hostile paper record added to the test catalog."""
     return dict(HOSTILE)
+
+
+@pytest.fixture(scope="session")
+def site_url():
+    return SITE_URL
+
+
+@pytest.fixture(scope="session")
+def typed():
+    """The fixture record with every typed field."""
+    return dict(TYPED)
 
 
 @pytest.fixture(scope="session")

@@ -38,7 +38,8 @@ def parsed(site_dir):
     return out
 
 
-def test_every_internal_link_resolves(site_dir, parsed):
+def test_every_internal_link_resolves(site_dir, parsed, site_url):
+    site_path = urlsplit(site_url).path
     broken = []
     checked = 0
     for f, p in parsed.items():
@@ -48,8 +49,10 @@ def test_every_internal_link_resolves(site_dir, parsed):
                 continue
             if not parts.path:
                 target = f
-            elif parts.path.startswith("/"):  # root-relative (the 404 page): the site is served at /
-                target = (site_dir / unquote(parts.path).lstrip("/")).resolve()
+            elif parts.path.startswith("/"):  # root-relative (the 404 page): on the site_url's path
+                path = unquote(parts.path)
+                assert path.startswith(site_path), f"{f.relative_to(site_dir)}: {value} is outside {site_path}"
+                target = (site_dir / path[len(site_path):]).resolve()
             else:
                 target = (f.parent / unquote(parts.path)).resolve()
             if parts.path.endswith("/") or target.is_dir():
@@ -66,10 +69,12 @@ def test_every_internal_link_resolves(site_dir, parsed):
     assert not broken, f"{len(broken)} broken internal links, e.g.:\n" + "\n".join(broken[:20])
 
 
-def test_nothing_is_fetched_from_another_host(site_dir, parsed):
+def test_nothing_is_fetched_from_another_host(site_dir, parsed, site_url):
     remote = []
     for f, p in parsed.items():
         for tag, attr, value in p.refs:
+            if tag == "link" and value.startswith(site_url):  # rel=canonical: the page's own address, never fetched
+                continue
             is_asset = tag in ("script", "img", "iframe", "source") or (tag == "link" and attr == "href")
             if is_asset and re.match(r"^(https?:)?//", value):
                 # <link rel=...> to other hosts is only fine if it is not a stylesheet/font/preload
