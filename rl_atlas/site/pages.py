@@ -8,23 +8,21 @@ Links between generated pages are computed here (`html.link`); the site is built
 
 from __future__ import annotations
 
-import json
 import typing
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..export import bibtex_entry, json_rows
+from ..export import bibtex_entry
 from ..graph import build_graph, related_papers
-from ..query import _algorithms_of
 from .charts import lineage_svg, papers_per_year_svg, taxonomy_svg
+from .explorer import FAMILY_NAMES, explorer_assets
 from .html import a, esc, ext, front_matter, link, md, page_title
+from .search import search_meta
 
-FAMILY_NAMES = {"reinforce": "REINFORCE", "ppo": "PPO", "grpo": "GRPO", "dpo": "DPO"}
 ALGORITHM_PAGES = ["reinforce", "ppo", "grpo", "dpo"]  # docs/algorithms/<id>.md, written by hand
 TABLE_ALGORITHMS = "tables/algorithms.md"
 TABLE_ENVIRONMENTS = "tables/environments.md"
 TABLE_FRAMEWORKS = "tables/frameworks.md"
-EXPLORER_DATA = "assets/data/explorer.json"
 CHART = "assets/generated/papers-per-year.svg"
 FOLDER = {"capability": "capabilities", "task": "tasks"}
 
@@ -36,6 +34,7 @@ class Site:
     assets: dict[str, str | bytes] = field(default_factory=dict)  # src_uri -> file content
     nav: list = field(default_factory=list)
     inserts: dict[str, dict[str, str]] = field(default_factory=dict)  # hand-written page -> marker -> Markdown
+    search: dict[str, dict] = field(default_factory=dict)  # src_uri -> what the page tells the search index
 
 
 def paper_src(pid: str) -> str:
@@ -350,32 +349,6 @@ def implementations_page(ctx: Ctx) -> str:
     return "\n".join(out) + "\n"
 
 
-def explorer_data(ctx: Ctx) -> str:
-    """The explorer's JSON: `json_rows` of every paper, plus the fields the page needs to filter and download
-    (`_bibtex`, `_algorithms` as `rl-atlas query --algorithm` sees them, `_families`, `_url`)."""
-    cat = ctx.cat
-    papers = sorted(cat.papers.values(), key=lambda p: (-(p.year or 0), p.id))
-    rows = json_rows(cat, papers)
-    for p, row in zip(papers, rows):
-        algos = sorted(_algorithms_of(cat, p))
-        row["_algorithms"] = algos
-        row["_families"] = sorted({cat.algorithms[x].family for x in algos if x in cat.algorithms})
-        row["_bibtex"] = bibtex_entry(p)
-        row["_url"] = link("explorer.md", paper_src(p.id))
-    venues = Counter(p.venue for p in cat.papers.values() if p.venue)
-    facets = {
-        "capabilities": [[k, t.name] for k, t in cat.capabilities.items()],
-        "tasks": [[k, t.name] for k, t in cat.tasks.items()],
-        "subcategories": [[sid, s.name, parent] for sid, (parent, s) in cat.subcategories.items()],
-        "families": [[k, v] for k, v in FAMILY_NAMES.items()],
-        "algorithms": [[k, r.name] for k, r in sorted(cat.algorithms.items(), key=lambda kv: kv[1].name.lower())],
-        "venue": [[v, v] for v, _ in sorted(venues.items(), key=lambda kv: (-kv[1], kv[0]))],
-    }
-    years = [p.year for p in cat.papers.values() if p.year]
-    data = {"facets": facets, "years": [min(years), max(years)] if years else [None, None], "records": rows}
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
 def home_inserts(ctx: Ctx) -> dict[str, str]:
     cat = ctx.cat
     kinds = [("Papers", len(cat.papers), "explorer.md"), ("Environments", len(cat.environments), TABLE_ENVIRONMENTS),
@@ -471,7 +444,8 @@ def generate(cat, present: set[str]) -> Site:
     site.pages["implementations.md"] = implementations_page(ctx)
     for pid in cat.papers:
         site.hidden[paper_src(pid)] = paper_page(ctx, pid)
-    site.assets[EXPLORER_DATA] = explorer_data(ctx)
+    site.assets.update(explorer_assets(ctx))
+    site.search = search_meta(ctx, present)
     site.assets[CHART] = papers_per_year_svg(cat)
     site.inserts["index.md"] = home_inserts(ctx)
     site.inserts["contributing.md"] = {"schema": schema_reference()}
