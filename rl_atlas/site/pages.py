@@ -182,6 +182,23 @@ def _paper_table(ctx: Ctx, here: str, pids: list[str]) -> str:
             f'<th>Algorithm</th><th>Code</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
+PAGE_ROWS = 120  # the most paper rows one capability or task page lists (keeps it under 100 KB at any scale)
+
+
+def _row_limit(n_rows: int, n_tables: int) -> int | None:
+    """Rows per table on a term page: all of them while the page holds at most PAGE_ROWS, else an even share."""
+    return None if n_rows <= PAGE_ROWS else max(10, PAGE_ROWS // max(1, n_tables))
+
+
+def _capped_table(ctx: Ctx, here: str, pids: list[str], limit: int | None, explorer_query: str) -> str:
+    """`_paper_table` of the first `limit` papers (newest first) and a link to all of them in the explorer."""
+    if limit is None or len(pids) <= limit:
+        return _paper_table(ctx, here, pids)
+    url = esc(link(here, "explorer.md") + "?" + explorer_query)
+    return (_paper_table(ctx, here, pids[:limit]) + f'\n<p class="atlas-more">The {limit} newest of {len(pids)} papers. '
+            f'<a href="{url}">All {len(pids)} in the explorer</a>.</p>')
+
+
 def _by_year(cat, pids):
     return sorted(pids, key=lambda i: (-(cat.papers[i].year or 0), cat.papers[i].title.lower()))
 
@@ -204,6 +221,8 @@ def term_page(ctx: Ctx, tid: str) -> str:
         out.append(f'!!! example "Reference implementation"\n    The RL mechanism behind this {t.kind} is implemented, '
                    f"run and explained on its [reference implementation page](../{impl}).\n")
     placed: set[str] = set()
+    limit = _row_limit(sum(len(set(p.subcategories) & sub_ids) or 1 for p in (cat.papers[i] for i in tagged)),
+                       len(t.subcategories) + 1)
     if t.subcategories:
         out.append("## Sub-categories\n")
     for s in t.subcategories:
@@ -211,13 +230,14 @@ def term_page(ctx: Ctx, tid: str) -> str:
         placed.update(pids)
         out.append(f"### {md(s.name)} {{ #{s.id} }}\n")
         out.append(md(s.definition) + "\n")
-        out.append(_paper_table(ctx, here, pids) + "\n" if pids else "*No papers in this sub-category yet.*\n")
+        out.append(_capped_table(ctx, here, pids, limit, f"subcategory={s.id}") + "\n" if pids
+                   else "*No papers in this sub-category yet.*\n")
     rest = _by_year(cat, [pid for pid in tagged if pid not in placed
                           and not (set(cat.papers[pid].subcategories) & sub_ids)])
     if rest:
         out.append(f"## Other {md(t.name)} papers {{ #other }}\n")
         out.append("Tagged with the term but with none of its sub-categories.\n")
-        out.append(_paper_table(ctx, here, rest) + "\n")
+        out.append(_capped_table(ctx, here, rest, limit, f"{'capability' if t.kind == 'capability' else 'task'}={tid}") + "\n")
     envs = [e for e in cat.environments.values() if tid in getattr(e, field_name)]
     out.append("## Environments {: #environments }\n")
     if envs:
