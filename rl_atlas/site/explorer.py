@@ -10,7 +10,7 @@
 
 Facet semantics mirror rl_atlas/query.py: `algorithm` holds what `_algorithms_of` returns (an algorithm also
 matches works using algorithms derived from it), `venue` is `facts.venue_family`, `base-model` the family of
-each base model (the CLI's `--base-model FAMILY`).
+each base model, matched as the CLI's `--base-model FAMILY` matches (Qwen2.5 also takes Qwen2.5-VL-7B).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections import Counter
 
 from ..export import bibtex_entry, csv_text, json_rows
 from ..facts import venue_family
-from ..query import _algorithms_of
+from ..query import _algorithms_of, base_model_matches
 from .html import link
 
 EXPLORER_DATA = "assets/data/explorer.json"
@@ -128,7 +128,9 @@ def explorer_assets(ctx) -> dict[str, str]:
         "role": [vocab["role"].one(p.role) for p in papers],
         "training": [vocab["training"].ix(p.training) for p in papers],
         "reward": [vocab["reward"].one(p.reward_type) for p in papers],
-        "base-model": [vocab["base-model"].ix(bm_name[f.casefold()] for f in _base_families(p)) for p in papers],
+        # as `--base-model FAMILY` does: Qwen2.5 also matches Qwen2.5-VL-7B (its full name starts "qwen2.5-")
+        "base-model": [vocab["base-model"].ix(f for f in bm_name.values() if any(base_model_matches(f, m) for m in p.base_models))
+                       if p.base_models else [] for p in papers],
         "environment": [vocab["environment"].ix(p.environments) for p in papers],
         "framework": [vocab["framework"].ix(p.frameworks) for p in papers],
         "interaction": [vocab["interaction"].one(p.interaction) for p in papers],
