@@ -30,6 +30,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -107,15 +108,19 @@ def synthetic_catalog(dst: Path, n: int, seed: int = 0) -> Path:
     return dst
 
 
-def build(catalog: Path, out: Path) -> float:
+def build(catalog: Path, out: Path) -> tuple[float, float]:
+    """(wall-clock seconds, CPU seconds) of `mkdocs build`, Pagefind included. On a machine shared with other jobs
+    the CPU seconds are the steadier figure: the wall clock also counts the time other jobs held the cores."""
     env = dict(os.environ, RL_ATLAS_CATALOG=str(catalog), NO_MKDOCS_2_WARNING="1")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(ROOT / "mkdocs.yml"),
                            "-d", str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"build failed:\n{proc.stdout}\n{proc.stderr[-3000:]}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def sizes(site: Path) -> dict:
@@ -232,8 +237,9 @@ def measure(label: str, catalog: Path, work: Path) -> dict:
     n = len(load_catalog(catalog, check=False).papers)
     print(f"[{label}] {n} papers: building...", flush=True)
     out = work / f"site-{label}"
-    secs = build(catalog, out)
-    row = {"catalog": label, "papers": n, "build_s": round(secs, 1), **sizes(out), **browser_figures(out)}
+    secs, cpu = build(catalog, out)
+    row = {"catalog": label, "papers": n, "build_s": round(secs, 1), "build_cpu_s": round(cpu, 1), **sizes(out),
+           **browser_figures(out)}
     print(json.dumps(row, indent=1), flush=True)
     shutil.rmtree(out, ignore_errors=True)
     return row

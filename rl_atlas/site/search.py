@@ -25,8 +25,7 @@ from pathlib import Path
 log = logging.getLogger("mkdocs.plugins.rl_atlas")
 
 # Parts of a page that only mention other works in passing: they are shown, but not searched.
-EXCLUDE = [".atlas-papers", ".atlas-related", ".highlight", ".headerlink", ".atlas-envs", "svg", ".md-source-file",
-           ".atlas-meta-nosearch"]
+EXCLUDE = [".atlas-papers", ".atlas-related", ".highlight", ".headerlink", ".atlas-envs", "svg", ".md-source-file"]
 SUMMARY_CHARS = 240
 
 
