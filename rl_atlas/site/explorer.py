@@ -1,12 +1,14 @@
-"""The explorer's data: three JSON files, so the page loads only what a first view needs.
+"""The explorer's data, split so a first view fetches little at any catalog size.
 
-    explorer.json         loaded by the page: vocabularies of every facet and one column per field, each record
-                          a position in the columns, facet values as positions in the vocabularies (a few bytes
-                          per value); title, first author, year, venue and code link for the table
-    explorer-text.json    loaded when the text box is used: summary and full author list per record, so the text
-                          box matches what `rl-atlas query --search` matches
-    explorer-export.json  loaded when a download is asked for: each record's BibTeX entry, CSV line and JSON row,
-                          made by the same code as `rl-atlas export`
+    explorer.json           loaded by the page: the vocabulary of every facet and one column per filter or sort
+                            field (id, year, venue, has-code and each facet), a record being a position in the
+                            columns and a facet value a position in that facet's vocabulary (a few bytes a value)
+    explorer-rows-K.json    what a table row shows (title, aliases, first author, code link) for records
+                            K*ROWS_CHUNK .. (K+1)*ROWS_CHUNK-1; the page fetches a chunk when it shows one of them
+    explorer-text.json      loaded when the text box is used: summary and full author list per record, so the text
+                            box matches what `rl-atlas query --search` matches
+    explorer-export.json    loaded when a download is asked for: each record's BibTeX entry, CSV line and JSON row,
+                            made by the same code as `rl-atlas export`
 
 Facet semantics mirror rl_atlas/query.py: `algorithm` holds what `_algorithms_of` returns (an algorithm also
 matches works using algorithms derived from it), `venue` is `facts.venue_family`, `base-model` the family of
@@ -26,6 +28,8 @@ from .html import link
 EXPLORER_DATA = "assets/data/explorer.json"
 EXPLORER_TEXT = "assets/data/explorer-text.json"
 EXPLORER_EXPORT = "assets/data/explorer-export.json"
+EXPLORER_ROWS = "assets/data/explorer-rows-{}.json"
+ROWS_CHUNK = 1000  # records per row chunk: a first view of the newest 100 papers fetches one chunk
 
 FAMILY_NAMES = {"reinforce": "REINFORCE", "ppo": "PPO", "grpo": "GRPO", "dpo": "DPO"}
 ROLE_NAMES = {"method": "Method", "environment": "Environment or benchmark", "framework": "Framework",
@@ -65,7 +69,7 @@ def _base_families(p) -> list[str]:
 
 
 def explorer_assets(ctx) -> dict[str, str]:
-    """{src_uri: JSON text} for the three explorer files (see the module docstring)."""
+    """{src_uri: JSON text} for the explorer's files (see the module docstring)."""
     cat = ctx.cat
     papers = sorted(cat.papers.values(), key=lambda p: (-(p.year or 0), p.id))  # the CLI's order
     algos = {p.id: sorted(_algorithms_of(cat, p)) for p in papers}
@@ -115,12 +119,9 @@ def explorer_assets(ctx) -> dict[str, str]:
 
     cols = {
         "id": [p.id for p in papers],
-        "title": [p.title for p in papers],
-        "aliases": [p.aliases for p in papers],
-        "author": [(p.authors[0] + (" et al." if len(p.authors) > 1 else "")) if p.authors else "" for p in papers],
         "year": [p.year for p in papers],
         "venue": [venue_pos.get(p.venue, -1) for p in papers],
-        "code": [code(p.links.code) for p in papers],
+        "has_code": [1 if p.links.code else 0 for p in papers],
         "capability": [vocab["capability"].ix(p.capabilities) for p in papers],
         "task": [vocab["task"].ix(p.tasks) for p in papers],
         "subcategory": [vocab["subcategory"].ix(p.subcategories) for p in papers],
@@ -145,8 +146,19 @@ def explorer_assets(ctx) -> dict[str, str]:
         "paper_url": link("explorer.md", "papers/ID.md"),
         "text": EXPLORER_TEXT.split("/")[-1],
         "export": EXPLORER_EXPORT.split("/")[-1],
+        "rows_chunk": ROWS_CHUNK,
+        "rows": [EXPLORER_ROWS.format(k).split("/")[-1] for k in range(0, (len(papers) + ROWS_CHUNK - 1) // ROWS_CHUNK)],
         "cols": cols,
     }
+    rows_files = {}
+    for k in range(len(main["rows"])):
+        chunk = papers[k * ROWS_CHUNK:(k + 1) * ROWS_CHUNK]
+        rows_files[EXPLORER_ROWS.format(k)] = _dumps({
+            "title": [p.title for p in chunk],
+            "aliases": [p.aliases for p in chunk],
+            "author": [(p.authors[0] + (" et al." if len(p.authors) > 1 else "")) if p.authors else "" for p in chunk],
+            "code": [code(p.links.code) for p in chunk],
+        })
     text = {"summary": [p.summary or "" for p in papers], "authors": [p.authors for p in papers]}
     rows = json_rows(cat, papers)
     export = {
@@ -155,4 +167,4 @@ def explorer_assets(ctx) -> dict[str, str]:
         "bibtex": [bibtex_entry(p) for p in papers],
         "json": rows,
     }
-    return {EXPLORER_DATA: _dumps(main), EXPLORER_TEXT: _dumps(text), EXPLORER_EXPORT: _dumps(export)}
+    return {EXPLORER_DATA: _dumps(main), **rows_files, EXPLORER_TEXT: _dumps(text), EXPLORER_EXPORT: _dumps(export)}

@@ -1,7 +1,9 @@
 /* The explorer: faceted filtering of the catalog in the page, with no server.
  *
- * Data (rl_atlas/site/explorer.py): explorer.json holds one column per field and every facet value as a position
- * in that facet's vocabulary; explorer-text.json (summaries, all authors) is fetched when the text box is used and
+ * Data (rl_atlas/site/explorer.py): explorer.json holds one column per filter or sort field and every facet value
+ * as a position in that facet's vocabulary; what a row shows (title, aliases, first author, code link) comes in
+ * chunks of records (explorer-rows-K.json), fetched when a row of the chunk is shown; explorer-text.json
+ * (summaries, all authors) is fetched when the text box is used or the table is sorted by title, and
  * explorer-export.json (BibTeX, CSV, JSON) when a download is asked for.
  * Semantics follow rl_atlas/query.py: values ticked in one facet are alternatives, facets combine with AND; every
  * word of the text box must occur in the id, title, summary, aliases or authors; `algorithm` also matches works
@@ -42,7 +44,7 @@
     count: $("x-count"), body: document.querySelector("#x-results tbody"), more: $("x-more"), reset: $("x-reset"),
     empty: $("x-empty"), filters: $("x-filters"), table: $("x-results"), active: $("x-active") };
   var data, records = [], names = {}, vocab = {}, state, showAll = false, results = [], counters = [];
-  var textLoaded = null, exportLoaded = null, exportData = null;
+  var textLoaded = null, exportLoaded = null, exportData = null, chunks = {}, renderSeq = 0;
 
   function emptyState() {
     var s = { text: "", since: null, until: null, code: false, sort: "", sel: {} };
@@ -126,7 +128,7 @@
     if (state.since !== null || state.until !== null) groups.push({ g: G_YEARS, test: function (r) {
       return r.year !== null && (state.since === null || r.year >= state.since) && (state.until === null || r.year <= state.until);
     } });
-    if (state.code) groups.push({ g: G_CODE, test: function (r) { return !!r.code; } });
+    if (state.code) groups.push({ g: G_CODE, test: function (r) { return r.hasCode === 1; } });
     if (terms.length) groups.push({ g: G_TEXT, test: function (r) {
       for (var i = 0; i < terms.length; i++) if (r.hay.indexOf(terms[i]) === -1) return false;
       return true;
@@ -157,17 +159,46 @@
         if (failed < F) { var fv = r.v[failed], fc = counts[failed]; for (m = 0; m < fv.length; m++) fc[fv[m]]++; }
       }
     }
-    sortResults();
     counters.forEach(function (c) {
       var n = counts[c.facet][c.pos];
       c.span.textContent = String(n);
       c.label.classList.toggle("atlas-x-zero", n === 0);
     });
-    renderResults(groups, alone);
     writeUrl();
-    window.atlasExplorer.lastMs = performance.now() - t0;
-    window.atlasExplorer.updates += 1;
+    // sorting by title needs every title; drawing needs the row chunks of the rows shown
+    var mine = ++renderSeq, ready = state.sort.replace(/^-/, "") === "title" ? ensureAllRows() : Promise.resolve();
+    return ready.then(function () {
+      sortResults();
+      return ensureRows(showAll ? results : results.slice(0, PAGE));
+    }).then(function () {
+      if (mine !== renderSeq) return;
+      renderResults(groups, alone);
+      window.atlasExplorer.lastMs = performance.now() - t0;
+      window.atlasExplorer.updates += 1;
+    }, function (err) { els.count.textContent = "Could not load the catalog rows (" + err.message + ")."; });
   }
+
+  // -- row chunks -------------------------------------------------------------------------------
+  function loadChunk(k) {
+    if (!chunks[k]) chunks[k] = getJson(asset(data.rows[k])).then(function (c) {
+      for (var j = 0; j < c.title.length; j++) {
+        var r = records[k * data.rows_chunk + j], code = c.code[j];
+        r.title = c.title[j]; r.aliases = c.aliases[j]; r.author = c.author[j];
+        r.code = code.indexOf("gh:") === 0 ? "https://github.com/" + code.slice(3) : code;
+        r.titleKey = r.title.toLowerCase();
+        r.hay += ("\n" + r.title + "\n" + r.aliases.join("\n")).toLowerCase();
+      }
+    });
+    return chunks[k];
+  }
+
+  function ensureRows(list) {
+    var need = {};
+    list.forEach(function (r) { if (r.title === undefined) need[Math.floor(r.i / data.rows_chunk)] = 1; });
+    return Promise.all(Object.keys(need).map(function (k) { return loadChunk(+k); }));
+  }
+
+  function ensureAllRows() { return Promise.all(data.rows.map(function (_, k) { return loadChunk(k); })); }
 
   function sortResults() {
     if (!state.sort) return;  // the data's own order: newest first, then id (as `rl-atlas query`)
@@ -304,9 +335,11 @@
   }
 
   // -- text -------------------------------------------------------------------------------------
-  /* The title, aliases and id are in the first file; summaries and full author lists arrive on first use. */
+  /* The id is in the first file, titles and aliases in the row chunks; summaries and full author lists arrive on
+   * first use of the text box, with every row chunk. */
   function ensureText() {
-    if (!textLoaded) textLoaded = getJson(asset(data.text)).then(function (t) {
+    if (!textLoaded) textLoaded = Promise.all([getJson(asset(data.text)), ensureAllRows()]).then(function (all) {
+      var t = all[0];
       records.forEach(function (r) { r.hay += ("\n" + (t.summary[r.i] || "") + "\n" + t.authors[r.i].join("\n")).toLowerCase(); });
     });
     return textLoaded;
@@ -358,10 +391,9 @@
     });
     var out = new Array(n);
     for (var i = 0; i < n; i++) {
-      var code = c.code[i], venue = c.venue[i] < 0 ? null : data.venues[c.venue[i]];
-      var r = { i: i, id: c.id[i], title: c.title[i], aliases: c.aliases[i], author: c.author[i], year: c.year[i],
-        code: code.indexOf("gh:") === 0 ? "https://github.com/" + code.slice(3) : code,
-        venueName: venue ? venue[0] : "", v: new Array(F) };
+      var venue = c.venue[i] < 0 ? null : data.venues[c.venue[i]];
+      var r = { i: i, id: c.id[i], year: c.year[i], hasCode: c.has_code[i], venueName: venue ? venue[0] : "",
+        v: new Array(F) };  // title, aliases, author and code arrive with the record's row chunk
       FACETS.forEach(function (f, j) {
         var x;
         if (f.key === "family") {
@@ -373,8 +405,7 @@
         else x = c[f.key][i];
         r.v[j] = x;
       });
-      r.titleKey = r.title.toLowerCase();
-      r.hay = [r.id, r.title].concat(r.aliases).join("\n").toLowerCase();
+      r.hay = r.id.toLowerCase();
       r.tags = c.capability[i].map(function (x) { return vocab.capability[x][1]; })
         .concat(c.task[i].map(function (x) { return vocab.task[x][1]; })).join(", ");
       out[i] = r;
@@ -428,10 +459,7 @@
       b.addEventListener("click", function () { download(b.dataset.format); });
     });
     var first = state.text ? ensureText() : Promise.resolve();
-    return first.then(function () {
-      update();
-      root.dataset.ready = "1";
-    });
+    return first.then(update).then(function () { root.dataset.ready = "1"; });
   }
 
   window.atlasExplorer = {
