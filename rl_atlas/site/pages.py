@@ -182,12 +182,12 @@ def _paper_table(ctx: Ctx, here: str, pids: list[str]) -> str:
             f'<th>Algorithm</th><th>Code</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-PAGE_ROWS = 120  # the most paper rows one capability or task page lists (keeps it under 100 KB at any scale)
+PAGE_ROWS = 80  # the most paper rows one capability or task page lists (keeps it under 100 KB at any scale)
 
 
 def _row_limit(n_rows: int, n_tables: int) -> int | None:
     """Rows per table on a term page: all of them while the page holds at most PAGE_ROWS, else an even share."""
-    return None if n_rows <= PAGE_ROWS else max(10, PAGE_ROWS // max(1, n_tables))
+    return None if n_rows <= PAGE_ROWS else max(5, PAGE_ROWS // max(1, n_tables))
 
 
 def _capped_table(ctx: Ctx, here: str, pids: list[str], limit: int | None, explorer_query: str) -> str:
