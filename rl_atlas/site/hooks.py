@@ -2,8 +2,9 @@
 
 on_files          load the catalog ($RL_ATLAS_CATALOG, else ./catalog), add every generated page and asset as a
                   virtual file (paper pages marked not-in-nav) and set the nav to the pages that exist
-on_page_markdown  give the page what it tells the search index (`page.meta["search"]`, rl_atlas/site/search.py), fill the `<!-- atlas:NAME -->` markers of hand-written pages (home counts, schema reference) and
-                  turn their TeX maths into MathML (rl_atlas/site/math.py)
+on_page_markdown  fill the `<!-- atlas:NAME -->` markers of hand-written pages (home counts, schema reference),
+                  turn their TeX maths into MathML (rl_atlas/site/math.py) and give each page what it tells the
+                  search index (`page.meta["search"]`, rl_atlas/site/search.py)
 on_post_build     index the built site for search with Pagefind (rl_atlas/site/search.py)
 """
 
