@@ -53,8 +53,9 @@ test: setup-all validate ## THE TEST COMMAND: validate the catalog and run every
 test-fast: setup-all ## the tests without the browser and the learning runs
 	$(PY) -m pytest -q -m "not browser and not slow"
 
-bench: setup-all ## run the benchmark scripts (catalog, site, sampler, CartPole vs SB3, capabilities) and print ratios
+bench: setup-all ## run the benchmark scripts (catalog, hostile input, site, sampler, CartPole vs SB3, capabilities) and print ratios
 	$(PY) benchmarks/catalog_speed.py
+	$(PY) benchmarks/hostile_input.py
 	$(PY) benchmarks/site_build.py
 	$(PY) benchmarks/sampler_speed.py
 	$(PY) benchmarks/cartpole_vs_sb3.py

@@ -6,6 +6,9 @@ under `tests/fixtures/bad/` and a test that expects it.
 
 from __future__ import annotations
 
+import os
+import re
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +34,15 @@ CODES: dict[str, tuple[str, str]] = {
     "CAT018": ("error", "file is empty"),
     "CAT019": ("error", "sub-category does not belong to any of the record's capabilities or tasks"),
     "CAT020": ("error", "file cannot be read as UTF-8 text"),
+    # The loader refuses these before it builds anything from the file (see CONTRIBUTING.md); the site build stops.
+    "CAT021": ("error", "YAML feature records never use: anchor, alias, merge key (<<), explicit tag, or a key that is not text"),
+    "CAT022": ("error", "duplicate key in a mapping"),
+    "CAT023": ("error", "file is larger than a record may be (checked before it is read)"),
+    "CAT024": ("error", "value is longer than its limit (text, list or key)"),
+    "CAT025": ("error", "collections nested deeper than a record may be"),
+    "CAT026": ("error", "symbolic link in the catalog"),
+    "CAT027": ("error", "not a regular, readable file (a folder, FIFO, device or socket where a record belongs)"),
+    "CAT028": ("error", "path resolves outside the catalog folder"),
     "CAT030": ("error", "a reward type is set on a work whose training does not include rl"),
     "CAT031": ("error", "an algorithm's year differs from the year of the paper that introduced it"),
     "CAT032": ("error", "provenance is given for a field that is empty"),
@@ -43,6 +55,23 @@ CODES: dict[str, tuple[str, str]] = {
     "CAT101": ("warning", "a work the survey discusses in a section has no summary"),
     "CAT102": ("warning", "survey bibliography number is not in any record"),
 }
+
+# Input the loader refuses outright, perhaps hostile: `mkdocs build` stops on these instead of building without them.
+REFUSED = frozenset({"CAT021", "CAT022", "CAT023", "CAT024", "CAT025", "CAT026", "CAT027", "CAT028"})
+
+# Characters that would break the one-problem-per-line output or play tricks on a terminal (ESC) or an editor.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 80
+
+
+def short(value: object) -> str:
+    """repr() cut to about 80 characters, for quoting input in a message."""
+    return _SHORT.repr(value)
+
+
+def _one_line(text: str) -> str:
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
 
 
 @dataclass(frozen=True, order=True)
@@ -62,15 +91,18 @@ class Problem:
     def __str__(self) -> str:
         loc = f"{self.path}:{self.line}" if self.line else self.path
         fld = f" {self.field}:" if self.field else ""
-        return f"{loc}:{fld} {self.message} [{self.code}]"
+        return _one_line(f"{loc}:{fld} {self.message} [{self.code}]")
 
 
 def rel(path: Path, root: Path) -> str:
-    """Path as the user would type it: relative to the current directory when possible."""
+    """Path as the user would type it: relative to the current directory when possible. A symbolic link is
+    shown where it is, not where it points."""
+    path = Path(path)
+    real = Path(os.path.realpath(path.parent)) / path.name
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(real.relative_to(Path.cwd().resolve()))
     except ValueError:
         try:
-            return str(path.resolve().relative_to(root.resolve().parent))
+            return str(real.relative_to(Path(root).resolve().parent))
         except ValueError:
             return str(path)

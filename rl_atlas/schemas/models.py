@@ -19,6 +19,10 @@ SectionRef = Annotated[
     Field(description='A section number of the survey, e.g. "3.3" or "4.2.1".'),
 ]
 Year = Annotated[int, Field(ge=1950, le=2100)]
+# Length limits: generous for every real record (the longest today in brackets), small enough to stop abuse.
+Name = Annotated[str, StringConstraints(max_length=200)]  # one author or alias (73)
+Summary = Annotated[str, StringConstraints(max_length=2000)]  # (323)
+Notes = Annotated[str, StringConstraints(max_length=5000)]  # (539)
 
 
 class _Record(BaseModel):
@@ -55,6 +59,7 @@ Placement = Literal["survey", "atlas"]
 
 # Where a fact was read. One of:
 #   survey:§4.1.1  survey:table-4  survey:fig-4        the survey's section, table or figure
+#   survey:ref-481                                    the survey's bibliography entry [481]
 #   companion-list                                    the survey authors' companion list
 #   arxiv:2503.09516                                  the arXiv abstract page
 #   arxiv-html:2503.09516v3                           the arXiv full text (HTML) of that version
@@ -64,14 +69,17 @@ Placement = Literal["survey", "atlas"]
 #   web:https://...                                   another page (project page, model card, blog)
 #   atlas                                             the atlas's own judgement (e.g. a role or placement)
 SOURCE_PATTERN = (
-    r"^(survey:(§[1-7](\.[0-9]+){0,2}|table-(10|[1-9])|fig-[0-9]+)"
+    r"^(survey:(§[1-7](\.[0-9]+){0,2}|table-(10|[1-9])|fig-[0-9]+|ref-[0-9]{1,3})"
     r"|companion-list|atlas"
     r"|arxiv:([0-9]{4}\.[0-9]{4,5}|[a-z-]+(\.[A-Z]{2})?/[0-9]{7})"
     r"|arxiv-html:[0-9]{4}\.[0-9]{4,5}v[0-9]+"
     r"|openreview:[A-Za-z0-9_-]+"
     r"|(readme|venue|web):https://\S+)$"
 )
-Source = Annotated[str, StringConstraints(pattern=SOURCE_PATTERN), Field(description="Where a fact was read; see `rl-atlas show --help` for the forms.")]
+_SOURCE_RE = re.compile(SOURCE_PATTERN)
+SOURCE_FORMS = ("survey:§4.1.1, survey:table-4, survey:fig-4, survey:ref-481, companion-list, arxiv:ID, arxiv-html:IDvN, "
+                "openreview:ID, readme:https://..., venue:https://..., web:https://..., atlas")
+Source = Annotated[str, StringConstraints(max_length=500), Field(description=f"Where a fact was read: one of {SOURCE_FORMS}.")]
 # The fields whose provenance is recorded.
 PROVENANCE_FIELDS = ("role", "training", "algorithms", "reward_type", "base_models", "environments", "frameworks",
                      "interaction", "links", "venue", "capabilities", "tasks", "subcategories", "title", "authors", "year")
@@ -102,14 +110,14 @@ class Paper(_Record):
 
     id: RecordId
     type: PaperType = Field("paper", description="What kind of work this is.")
-    title: str = Field(min_length=3, description="Title with its original casing restored (method names and acronyms as their authors write them).")
-    authors: list[str] = Field(default_factory=list, description='Authors as "Given Family", in order. An "et al." in the source is kept as the last entry "others".')
+    title: str = Field(min_length=3, max_length=300, description="Title with its original casing restored (method names and acronyms as their authors write them).")
+    authors: list[Name] = Field(default_factory=list, max_length=3000, description='Authors as "Given Family", in order. An "et al." in the source is kept as the last entry "others".')
     year: Year | None = Field(None, description="Year of the version the survey cites.")
     venue: str | None = Field(None, description='Where the work was published: "arXiv" for preprints, otherwise the conference or journal short name (e.g. "NeurIPS", "ICLR", "ACL", "TMLR"); a workshop keeps its full name. Updated when a preprint is accepted.')
     venue_year: Year | None = Field(None, description="Year of the venue (the conference or journal issue) when it differs from `year` or `venue` is not arXiv.")
     identifiers: Identifiers = Field(default_factory=Identifiers)
     links: Links = Field(default_factory=Links)
-    aliases: list[str] = Field(default_factory=list, description='Other names the work goes by, usually its method name ("Search-R1").')
+    aliases: list[Name] = Field(default_factory=list, max_length=50, description='Other names the work goes by, usually its method name ("Search-R1").')
     survey_refs: list[int] = Field(default_factory=list, description="Numbers of the survey's bibliography entries that cite this work (two when the bibliography lists it twice).")
     survey_sections: list[SectionRef] = Field(default_factory=list, description="Sections of the survey whose text cites the work.")
     survey_tables: list[int] = Field(default_factory=list, description="Tables of the survey (1-10) that list the work.")
@@ -128,8 +136,8 @@ class Paper(_Record):
     environments: list[RecordId] = Field(default_factory=list, description="Environment and benchmark records the work trains or evaluates on.")
     frameworks: list[RecordId] = Field(default_factory=list, description="Framework records the work is built on.")
     related: list[RecordId] = Field(default_factory=list, description="Other paper records of the same project (a follow-up, a blog post and its report) that legitimately share a code or website link with this one.")
-    summary: str | None = Field(None, description="One or two sentences, in the project's own words, on what the work does.")
-    notes: str | None = Field(None, description="Curation notes: where the sources disagreed and what was decided.")
+    summary: Summary | None = Field(None, description="One or two sentences, in the project's own words, on what the work does.")
+    notes: Notes | None = Field(None, description="Curation notes: where the sources disagreed and what was decided.")
     placement: Placement = Field("survey", description="Who placed the work in the taxonomy: `survey` (its sections, tables and figures) or `atlas` (the atlas's curators, from the paper's own abstract and method, for works the survey does not cite).")
     added: _dt.date | None = Field(None, description="When the record was added to the atlas (ISO date).")
     provenance: dict[str, list[Source]] = Field(default_factory=dict, description="Where each typed fact was read: field name -> sources, e.g. `algorithms: [arxiv-html:2503.09516v3]`.")
@@ -140,6 +148,9 @@ class Paper(_Record):
         unknown = sorted(set(v) - set(PROVENANCE_FIELDS))
         if unknown:
             raise ValueError(f"provenance for unknown field(s) {', '.join(unknown)}; allowed: {', '.join(PROVENANCE_FIELDS)}")
+        bad = [src for sources in v.values() for src in sources if not _SOURCE_RE.match(src)]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a source; use one of {SOURCE_FORMS}")
         return v
 
 
@@ -173,15 +184,15 @@ class Environment(_Record):
     id: RecordId
     name: str
     paper: RecordId = Field(description="The paper record that introduced the environment.")
-    aliases: list[str] = Field(default_factory=list)
+    aliases: list[Name] = Field(default_factory=list, max_length=50)
     capabilities: list[RecordId] = Field(default_factory=list, description="Capabilities it exercises (the survey's Table 9 marks).")
     tasks: list[RecordId] = Field(default_factory=list, description="Task-domain terms it belongs to.")
     domains: list[str] = Field(default_factory=list, description='The finer task domain as the sources name it ("Web", "SWE", "Text Games").')
     modality: list[Literal["text", "visual", "audio"]] = Field(default_factory=list)
     survey_sections: list[SectionRef] = Field(default_factory=list)
     survey_tables: list[int] = Field(default_factory=list)
-    summary: str | None = Field(None, description="One or two sentences in the project's own words.")
-    notes: str | None = None
+    summary: Summary | None = Field(None, description="One or two sentences in the project's own words.")
+    notes: Notes | None = None
 
 
 class Framework(_Record):
@@ -190,14 +201,14 @@ class Framework(_Record):
     id: RecordId
     name: str
     paper: RecordId = Field(description="The paper (or system/website record) that introduced the framework.")
-    aliases: list[str] = Field(default_factory=list)
+    aliases: list[Name] = Field(default_factory=list, max_length=50)
     category: Literal["agentic-rl", "rlhf", "general-rl"] = Field(description="Group in the survey's Table 10.")
     framework_type: list[str] = Field(default_factory=list, description='Type labels as the sources give them ("Agent RL", "LLM RL", "Multi-agent RL").')
     features: list[str] = Field(default_factory=list, description="Key features, as short labels.")
     survey_sections: list[SectionRef] = Field(default_factory=list)
     survey_tables: list[int] = Field(default_factory=list)
-    summary: str | None = None
-    notes: str | None = None
+    summary: Summary | None = None
+    notes: Notes | None = None
 
 
 class Algorithm(_Record):
@@ -206,7 +217,7 @@ class Algorithm(_Record):
     id: RecordId
     name: str
     paper: RecordId = Field(description="The paper record that introduced the algorithm.")
-    aliases: list[str] = Field(default_factory=list)
+    aliases: list[Name] = Field(default_factory=list, max_length=50)
     year: Year | None = Field(None, description="Year of the paper that introduced the algorithm (`rl-atlas validate` checks that it equals that record's year).")
     family: Literal["reinforce", "ppo", "dpo", "grpo"] = Field(description="The family of Table 2 the algorithm belongs to.")
     objective_type: str | None = Field(None, description="Table 2's objective type.")
@@ -217,8 +228,8 @@ class Algorithm(_Record):
     derives_from: list[RecordId] = Field(default_factory=list, description="Algorithms this one modifies or extends.")
     survey_tables: list[int] = Field(default_factory=list)
     implementation: str | None = Field(None, description="`path::function` of the reference implementation in this repository, if any.")
-    summary: str | None = None
-    notes: str | None = None
+    summary: Summary | None = None
+    notes: Notes | None = None
 
 
 KINDS: dict[str, type[_Record]] = {

@@ -1,7 +1,8 @@
 """mkdocs hooks: generate the catalog pages in memory at build time.
 
 on_files          load the catalog ($RL_ATLAS_CATALOG, else ./catalog), add every generated page and asset as a
-                  virtual file (paper pages marked not-in-nav) and set the nav to the pages that exist
+                  virtual file (paper pages marked not-in-nav) and set the nav to the pages that exist; stop the
+                  build, with the same messages as `rl-atlas validate`, if the loader refuses a file (CAT021-CAT028)
 on_page_markdown  fill the `<!-- atlas:NAME -->` markers of hand-written pages (home counts, schema reference),
                   turn their TeX maths into MathML (rl_atlas/site/math.py) and give each page what it tells the
                   search index (`page.meta["search"]`, rl_atlas/site/search.py)
@@ -13,9 +14,11 @@ from __future__ import annotations
 import logging
 import time
 
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, InclusionLevel
 
 from rl_atlas.catalog import load_catalog
+from rl_atlas.problems import REFUSED
 from rl_atlas.site.math import render_math
 from rl_atlas.site.pages import generate
 from rl_atlas.site.search import build_index
@@ -27,6 +30,10 @@ _state: dict = {}
 def on_files(files, config):
     t0 = time.perf_counter()
     cat = load_catalog()
+    refused = [p for p in cat.errors if p.code in REFUSED]
+    if refused:  # files the loader will not read (perhaps hostile): stop, with the messages `rl-atlas validate` prints
+        raise PluginError(f"rl-atlas: the catalog at {cat.root} has {len(refused)} file problem(s) the loader refuses "
+                          "(see CONTRIBUTING.md):\n" + "\n".join(str(p) for p in refused))
     if cat.errors:
         # The catalog's own gate is `rl-atlas validate`; the site still shows what loaded.
         log.info("rl-atlas: the catalog at %s has %d errors; building from the records that loaded", cat.root, len(cat.errors))

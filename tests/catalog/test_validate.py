@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -17,12 +18,27 @@ BAD = FIXTURES / "bad"
 
 
 def overlay(mini: Path, code: str) -> Path:
+    """Copy a fixture's files over the mini catalog, then make what git should not hold (its `special` file):
+    `symlink PATH TARGET` makes a symbolic link; `pad PATH N` appends N letters to the file's last line."""
     src = BAD / code
     for f in src.rglob("*"):
-        if f.is_file() and f.name != "expect":
+        if f.is_file() and f.name not in ("expect", "special"):
             dst = mini / f.relative_to(src)
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(f, dst)
+    special = src / "special"
+    for line in special.read_text().splitlines() if special.exists() else []:
+        op, *args = line.split()
+        if op == "symlink":
+            try:
+                (mini / args[0]).symlink_to(args[1])
+            except (OSError, NotImplementedError) as exc:
+                pytest.skip(f"cannot make a symbolic link here: {exc}")
+        elif op == "pad":
+            with open(mini / args[0], "a", encoding="utf-8") as fh:
+                fh.write("abcdefghij" * (int(args[1]) // 10) + "\n")
+        elif not op.startswith("#"):
+            raise ValueError(f"{special}: unknown operation {op!r}")
     return mini
 
 
@@ -68,7 +84,7 @@ def test_yaml_is_loaded_safely(mini):
     (mini / "papers" / "evil.yaml").write_text('id: evil\ntitle: !!python/object/apply:os.system ["echo pwned"]\n')
     cat = load_catalog(mini)
     assert "evil" not in cat.papers
-    assert any(p.code == "CAT001" and "evil.yaml" in p.path for p in cat.problems)
+    assert any(p.code == "CAT021" and "evil.yaml" in p.path and p.line == 2 for p in cat.problems)  # the tag is refused
 
 
 def test_clean_catalog_exits_0(mini):
@@ -83,3 +99,24 @@ def test_related_records_may_share_a_link(mini):
     shared = mini / "papers" / "shared-link.yaml"
     shared.write_text(shared.read_text() + "related: [alpha-agent]\n")
     assert not any(p.code == "CAT015" for p in load_catalog(mini).problems)
+
+
+def test_site_build_stops_on_refused_files_with_the_same_messages(mini, tmp_path, monkeypatch):
+    """`mkdocs build` refuses what `rl-atlas validate` refuses: exit 1, the same coded lines, no traceback."""
+    pytest.importorskip("mkdocs")
+    from rl_atlas.problems import REFUSED
+
+    for code in sorted(REFUSED):
+        overlay(mini, code)
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(root)  # paths print relative to the current folder: the same one as the build's below
+    expected = [str(p) for p in load_catalog(mini).problems if p.code in REFUSED]
+    assert {p.split("[")[-1] for p in expected} == {f"{c}]" for c in REFUSED}
+    env = dict(os.environ, RL_ATLAS_CATALOG=str(mini), NO_MKDOCS_2_WARNING="1")
+    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"), "-d",
+                        str(tmp_path / "site")], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    out = r.stdout + r.stderr
+    assert r.returncode == 1, out[-3000:]
+    assert "Traceback" not in out, out[-3000:]
+    for line in expected:
+        assert line in out, (line, out[-3000:])
