@@ -7,8 +7,9 @@
                                 chunks of its words, and only the result fragments it shows)
 
 The theme (rl_atlas/site/theme/main.html) wraps each page's article in `data-pagefind-body`, so navigation,
-headers and the 404 page are never indexed, and writes the page's name and aliases as a heavily weighted,
-hidden element, so a query that names a method or a capability finds its page before pages that mention it.
+headers and the 404 page are never indexed, and writes a page's aliases (and a hub page's name) as a heavily
+weighted, hidden element, so a query that names a method or a capability finds its page before pages that
+mention it; only hub pages (capability, task, algorithm) carry the `hub` filter, which keeps its index small.
 assets/js/search.js is the search box: it loads Pagefind on first use and re-ranks its first results (exact
 name or alias first, then names that contain the query, then hub pages named in the query, then the rest).
 """

@@ -64,7 +64,7 @@
     var words = norm(q).split(" ").filter(Boolean);
     return load().then(function (pf) {
       var hubs = words.length < 2 ? [] : words.map(function (w) {
-        return pf.search(w, { filters: { kind: { any: HUBS } } }).then(function (r) { return r.results.slice(0, 2); });
+        return pf.search(w, { filters: { hub: { any: HUBS } } }).then(function (r) { return r.results.slice(0, 2); });
       });
       return Promise.all([pf.search(q)].concat(hubs));
     }).then(function (all) {
