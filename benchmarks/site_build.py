@@ -4,26 +4,33 @@ For the real catalog and for a synthetic catalog of N paper records (the real ca
 frameworks and algorithms, plus generated papers up to N), this script:
   - builds the site with `mkdocs build --strict` into a temporary folder and times it;
   - reports the total size, the number of HTML pages, and the median and largest HTML page;
-  - opens the explorer in Debian's chromium and times a filter: `performance.now()` around the in-page update
+  - opens the explorer in Debian's chromium: the bytes its first load fetches (explorer_initial_kb: the page, its
+    styles and scripts, explorer.json) and the time of a filter: `performance.now()` around the in-page update
     that a facet click triggers (filtering every record, counting every facet value, redrawing the first
-    100 rows and the URL), median over repeated clicks, plus the text box.
+    100 rows and the URL), median over repeated clicks, plus the text box;
+  - searches from the home page: the bytes the first query fetches (search_first_query_kb: Pagefind's script,
+    WebAssembly, index chunks and the fragments of the results shown) and the time to results, first (cold) and
+    median of later queries.
 
     python benchmarks/site_build.py                 # real catalog and 10,000 synthetic records
     python benchmarks/site_build.py --synthetic 0   # real catalog only
 
-Targets (issue 4): real catalog under 60 s with no HTML page over 100 KB; 10,000 records under 10 minutes
-with explorer filtering under 100 ms. Writes benchmarks/results/site_build.json.
+Targets (issues 4 and 11): real catalog under 60 s; 10,000 records under 5 minutes; no HTML page over 100 KB;
+explorer initial load under 2 MB and a facet filter under 100 ms; first search query under 300 KB with results
+in under 300 ms. Writes benchmarks/results/site_build.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import gzip
 import http.server
 import json
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -60,10 +67,15 @@ def synthetic_catalog(dst: Path, n: int, seed: int = 0) -> Path:
     rng = random.Random(seed)
     words = ("agent policy reward search tool memory plan reason vision code math web game dialogue multi step "
              "verifier critic rollout curriculum self play preference long horizon credit").split()
-    venues = ["arXiv"] * 6 + ["NeurIPS", "ICLR", "ICML", "ACL", "EMNLP", "COLM", "TMLR"]
+    venues = ["arXiv"] * 6 + ["NeurIPS", "ICLR", "ICML", "ACL", "EMNLP", "COLM", "TMLR", "Findings of ACL",
+                              "ICLR 2025 Workshop on Reasoning and Planning"]
     caps, tasks = list(cat.capabilities.values()), list(cat.tasks.values())
     algos, envs = list(cat.algorithms), list(cat.environments)
+    fws = list(cat.frameworks)
+    roles = ["method"] * 6 + ["environment", "analysis", "framework", "survey"]
+    families = ["Qwen2.5", "Qwen3", "Llama-3.1", "DeepSeek-R1-Distill-Qwen", "Qwen2.5-VL", "Mistral", "Gemma-2"]
     for i in range(max(0, n - len(cat.papers))):
+        training = rng.choice([["rl"], ["rl"], ["rl", "sft"], ["sft"], ["prompting-only"], ["preference"]])
         terms = rng.sample(caps, rng.randint(1, 2)) + rng.sample(tasks, 1)
         subs = [rng.choice(t.subcategories).id for t in terms if t.subcategories and rng.random() < 0.8]
         name = "".join(w.capitalize() for w in rng.sample(words, 2)) + f"-{i}"
@@ -83,25 +95,38 @@ def synthetic_catalog(dst: Path, n: int, seed: int = 0) -> Path:
             "algorithms": rng.sample(algos, min(len(algos), rng.randint(0, 2))),
             "environments": rng.sample(envs, min(len(envs), rng.randint(0, 3))),
             "summary": "A synthetic record: " + " ".join(rng.choice(words) for _ in range(rng.randint(15, 35))) + ".",
-        }
+            # the typed fields the explorer has facets for
+            "role": rng.choice(roles),
+            "training": training,
+            "interaction": rng.choice(["single-turn", "multi-turn"]),
+            "base_models": [{"family": rng.choice(families), "size": rng.choice(["1.5B", "7B", "32B"])}
+                            for _ in range(rng.randint(0, 2))],
+            "frameworks": rng.sample(fws, min(len(fws), rng.randint(0, 1))),
+            "placement": "atlas",
+        } | ({"reward_type": rng.choice(["outcome", "process", "hybrid"])} if "rl" in training else {})
         (dst / "papers" / f"{rec['id']}.yaml").write_text(yaml.safe_dump(rec, sort_keys=False), encoding="utf-8")
     return dst
 
 
-def build(catalog: Path, out: Path) -> float:
+def build(catalog: Path, out: Path) -> tuple[float, float]:
+    """(wall-clock seconds, CPU seconds) of `mkdocs build`, Pagefind included. On a machine shared with other jobs
+    the CPU seconds are the steadier figure: the wall clock also counts the time other jobs held the cores."""
     env = dict(os.environ, RL_ATLAS_CATALOG=str(catalog), NO_MKDOCS_2_WARNING="1")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(ROOT / "mkdocs.yml"),
                            "-d", str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"build failed:\n{proc.stdout}\n{proc.stderr[-3000:]}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def sizes(site: Path) -> dict:
     files = [f for f in site.rglob("*") if f.is_file()]
     html = sorted((f.stat().st_size, str(f.relative_to(site))) for f in files if f.suffix == ".html")
+    data = site / "assets/data"
     return {
         "total_mb": round(sum(f.stat().st_size for f in files) / 1e6, 1),
         "files": len(files),
@@ -109,12 +134,38 @@ def sizes(site: Path) -> dict:
         "html_median_kb": round(statistics.median(s for s, _ in html) / 1e3, 1),
         "html_largest_kb": round(html[-1][0] / 1e3, 1),
         "html_largest": html[-1][1],
-        "explorer_json_mb": round((site / "assets/data/explorer.json").stat().st_size / 1e6, 2),
-        "search_index_mb": round((site / "search/search_index.json").stat().st_size / 1e6, 1),
+        "html_over_100kb": sum(1 for s, _ in html if s > 100_000),
+        "explorer_json_mb": round((data / "explorer.json").stat().st_size / 1e6, 2),
+        "explorer_text_json_mb": round((data / "explorer-text.json").stat().st_size / 1e6, 2),
+        "explorer_export_json_mb": round((data / "explorer-export.json").stat().st_size / 1e6, 2),
+        "pagefind_mb": round(sum(f.stat().st_size for f in (site / "pagefind").rglob("*") if f.is_file()) / 1e6, 1),
     }
 
 
-def explorer_latency(site: Path, repeats: int = 10) -> dict:
+SEARCHES = ("memory agent", "grpo", "tool use web search", "policy")
+
+
+def _fetched(page, action) -> tuple[int, int]:
+    """Bytes of every response the page receives while `action()` runs: (as served, gzip-compressed).
+    Pagefind's own files are already gzipped, so compressing them again changes little."""
+    bodies: list[bytes] = []
+
+    def on_response(r):
+        try:
+            bodies.append(r.body() if r.status == 200 else b"")
+        except Exception:  # a response without a body (redirect, aborted)
+            pass
+
+    page.on("response", on_response)
+    action()
+    page.wait_for_load_state("networkidle")
+    page.remove_listener("response", on_response)
+    return sum(map(len, bodies)), sum(len(gzip.compress(b)) for b in bodies)
+
+
+def browser_figures(site: Path, repeats: int = 10) -> dict:
+    """In chromium: bytes a first explorer load and a first search fetch, and how long a facet click, the text
+    box and a search take (performance.now() inside the page; medians over repeats)."""
     from playwright.sync_api import sync_playwright
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -124,34 +175,60 @@ def explorer_latency(site: Path, repeats: int = 10) -> dict:
     handler = functools.partial(Quiet, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/explorer.html"
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    out: dict = {}
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page()
+            # explorer: a fresh context (empty cache), everything the page fetches until it is ready
+            ctx = browser.new_context()
+            page = ctx.new_page()
             t0 = time.perf_counter()
-            page.goto(url)
-            page.wait_for_selector("#atlas-explorer[data-ready='1']", timeout=120_000)
-            load_s = time.perf_counter() - t0
+            raw, gz = _fetched(page, lambda: (page.goto(base + "explorer.html"),
+                                              page.wait_for_selector("#atlas-explorer[data-ready='1']", timeout=120_000)))
+            out["explorer_load_s"] = round(time.perf_counter() - t0, 2)
+            out["explorer_initial_kb"], out["explorer_initial_gzip_kb"] = round(raw / 1e3, 1), round(gz / 1e3, 1)
             facet, text = [], []
             box = page.locator("input[data-facet='capability']").first
             for _ in range(repeats):
-                for _state in (True, False):
+                for on in (True, False):
                     n = page.evaluate("window.atlasExplorer.updates")
-                    box.set_checked(_state)
+                    box.set_checked(on)
                     page.wait_for_function(f"window.atlasExplorer.updates > {n}")
                     facet.append(page.evaluate("window.atlasExplorer.lastMs"))
             for word in ("agent", "policy", "zzz", ""):
                 n = page.evaluate("window.atlasExplorer.updates")
                 page.fill("#x-text", word)
-                page.wait_for_function(f"window.atlasExplorer.updates > {n}")
+                page.wait_for_function(f"window.atlasExplorer.updates > {n}", timeout=120_000)
                 text.append(page.evaluate("window.atlasExplorer.lastMs"))
-            records = page.evaluate("window.atlasExplorer.ids().length")
+            out["explorer_records"] = page.evaluate("window.atlasExplorer.ids().length")
+            out["facet_ms_median"], out["facet_ms_max"] = round(statistics.median(facet), 1), round(max(facet), 1)
+            out["text_ms_median"] = round(statistics.median(text), 1)
+            ctx.close()
+            # search: a fresh context, the home page loaded, then the first query and what it fetches
+            ctx = browser.new_context()
+            page = ctx.new_page()
+            page.goto(base + "index.html")
+            page.wait_for_load_state("networkidle")
+            timings = []
+
+            def ask(q):
+                n = page.evaluate("window.atlasSearch.searches")
+                page.fill("#atlas-search-input", q)
+                page.wait_for_function(f"window.atlasSearch.searches > {n}", timeout=60_000)
+                timings.append(page.evaluate("window.atlasSearch.lastMs"))
+
+            raw, gz = _fetched(page, lambda: ask(SEARCHES[0]))
+            out["search_first_query_kb"], out["search_first_query_gzip_kb"] = round(raw / 1e3, 1), round(gz / 1e3, 1)
+            for q in SEARCHES[1:] * 3:
+                ask(q)
+            out["search_first_ms"] = round(timings[0], 1)
+            out["search_ms_median"] = round(statistics.median(timings[1:]), 1)
+            ctx.close()
             browser.close()
     finally:
         server.shutdown()
-    return {"records": records, "page_load_s": round(load_s, 2), "facet_ms_median": round(statistics.median(facet), 1),
-            "facet_ms_max": round(max(facet), 1), "text_ms_median": round(statistics.median(text), 1)}
+    return out
 
 
 def measure(label: str, catalog: Path, work: Path) -> dict:
@@ -160,8 +237,9 @@ def measure(label: str, catalog: Path, work: Path) -> dict:
     n = len(load_catalog(catalog, check=False).papers)
     print(f"[{label}] {n} papers: building...", flush=True)
     out = work / f"site-{label}"
-    secs = build(catalog, out)
-    row = {"catalog": label, "papers": n, "build_s": round(secs, 1), **sizes(out), "explorer": explorer_latency(out)}
+    secs, cpu = build(catalog, out)
+    row = {"catalog": label, "papers": n, "build_s": round(secs, 1), "build_cpu_s": round(cpu, 1), **sizes(out),
+           **browser_figures(out)}
     print(json.dumps(row, indent=1), flush=True)
     shutil.rmtree(out, ignore_errors=True)
     return row

@@ -3,8 +3,10 @@
 on_files          load the catalog ($RL_ATLAS_CATALOG, else ./catalog), add every generated page and asset as a
                   virtual file (paper pages marked not-in-nav) and set the nav to the pages that exist; stop the
                   build, with the same messages as `rl-atlas validate`, if the loader refuses a file (CAT021-CAT028)
-on_page_markdown  fill the `<!-- atlas:NAME -->` markers of hand-written pages (home counts, schema reference) and
-                  turn their TeX maths into MathML (rl_atlas/site/math.py)
+on_page_markdown  fill the `<!-- atlas:NAME -->` markers of hand-written pages (home counts, schema reference),
+                  turn their TeX maths into MathML (rl_atlas/site/math.py) and give each page what it tells the
+                  search index (`page.meta["search"]`, rl_atlas/site/search.py)
+on_post_build     index the built site for search with Pagefind (rl_atlas/site/search.py)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rl_atlas.catalog import load_catalog
 from rl_atlas.problems import REFUSED
 from rl_atlas.site.math import render_math
 from rl_atlas.site.pages import generate
+from rl_atlas.site.search import build_index
 
 log = logging.getLogger("mkdocs.plugins.rl_atlas")
 _state: dict = {}
@@ -49,6 +52,7 @@ def on_files(files, config):
         files.append(File.generated(config, uri, content=data))
     config.nav = site.nav
     _state["inserts"] = site.inserts
+    _state["search"] = site.search
     _state["generated"] = set(site.pages) | set(site.hidden)
     log.info("rl-atlas: %d papers, %d generated pages in %.1f s", len(cat.papers),
              len(site.pages) + len(site.hidden), time.perf_counter() - t0)
@@ -56,6 +60,8 @@ def on_files(files, config):
 
 
 def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri in _state.get("search", {}):
+        page.meta.setdefault("search", _state["search"][page.file.src_uri])
     for name, text in _state.get("inserts", {}).get(page.file.src_uri, {}).items():
         marker = f"<!-- atlas:{name} -->"
         if marker not in markdown:
@@ -64,3 +70,8 @@ def on_page_markdown(markdown, page, config, files):
     if page.file.src_uri not in _state.get("generated", set()):  # catalog text is never read as TeX
         markdown = render_math(markdown, page.file.src_uri)
     return markdown
+
+
+def on_post_build(config):
+    secs = build_index(config.site_dir)
+    log.info("rl-atlas: search index built with Pagefind in %.1f s", secs)

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..export import bibtex_entry, json_rows
+from ..export import bibtex_entry
 from ..graph import build_graph, related_papers
 from ..query import _algorithms_of
 from .added import added_dates
@@ -25,14 +25,14 @@ from .html import a, esc, ext, front_matter, link, md, page_title
 from .labels import (FRAMEWORK_CATEGORY, INTERACTION, PLACEMENT, REWARD, ROLE, SURVEY_HTML, TRAINING, label, source_link,
                      survey_ref_url, survey_section_url)
 from .listings import FEED, INDEX, RECENT, atlas_inserts, atom_feed, papers_index, recent_page
+from .explorer import FAMILY_NAMES, explorer_assets
+from .search import search_meta
 
-FAMILY_NAMES = {"reinforce": "REINFORCE", "ppo": "PPO", "grpo": "GRPO", "dpo": "DPO"}
 ALGORITHM_PAGES = ["reinforce", "ppo", "grpo", "dpo"]  # docs/algorithms/<id>.md, written by hand
 TABLE_ALGORITHMS = "tables/algorithms.md"
 TABLE_ENVIRONMENTS = "tables/environments.md"
 TABLE_FRAMEWORKS = "tables/frameworks.md"
 CAPABILITIES_INDEX = "capabilities/index.md"
-EXPLORER_DATA = "assets/data/explorer.json"
 CHART = "assets/generated/papers-per-year.svg"
 FOLDER = {"capability": "capabilities", "task": "tasks"}
 
@@ -44,6 +44,7 @@ class Site:
     assets: dict[str, str | bytes] = field(default_factory=dict)  # src_uri -> file content
     nav: list = field(default_factory=list)
     inserts: dict[str, dict[str, str]] = field(default_factory=dict)  # hand-written page -> marker -> Markdown
+    search: dict[str, dict] = field(default_factory=dict)  # src_uri -> what the page tells the search index
 
 
 def paper_src(pid: str) -> str:
@@ -292,6 +293,23 @@ def _paper_table(ctx: Ctx, here: str, pids: list[str]) -> str:
             f'<th>Algorithm</th><th>Code</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
+PAGE_ROWS = 80  # the most paper rows one capability or task page lists (keeps it under 100 KB at any scale)
+
+
+def _row_limit(n_rows: int, n_tables: int) -> int | None:
+    """Rows per table on a term page: all of them while the page holds at most PAGE_ROWS, else an even share."""
+    return None if n_rows <= PAGE_ROWS else max(5, PAGE_ROWS // max(1, n_tables))
+
+
+def _capped_table(ctx: Ctx, here: str, pids: list[str], limit: int | None, explorer_query: str) -> str:
+    """`_paper_table` of the first `limit` papers (newest first) and a link to all of them in the explorer."""
+    if limit is None or len(pids) <= limit:
+        return _paper_table(ctx, here, pids)
+    url = esc(link(here, "explorer.md") + "?" + explorer_query)
+    return (_paper_table(ctx, here, pids[:limit]) + f'\n<p class="atlas-more">The {limit} newest of {len(pids)} papers. '
+            f'<a href="{url}">All {len(pids)} in the explorer</a>.</p>')
+
+
 def _by_year(cat, pids):
     return sorted(pids, key=lambda i: (-(cat.papers[i].year or 0), cat.papers[i].title.lower()))
 
@@ -314,6 +332,8 @@ def term_page(ctx: Ctx, tid: str) -> str:
         out.append(f'!!! example "Reference implementation"\n    The RL mechanism behind this {t.kind} is implemented, '
                    f"run and explained on its [reference implementation page](../{impl}).\n")
     placed: set[str] = set()
+    limit = _row_limit(sum(len(set(p.subcategories) & sub_ids) or 1 for p in (cat.papers[i] for i in tagged)),
+                       len(t.subcategories) + 1)
     if t.subcategories:
         out.append("## Sub-categories\n")
     for s in t.subcategories:
@@ -321,13 +341,14 @@ def term_page(ctx: Ctx, tid: str) -> str:
         placed.update(pids)
         out.append(f"### {md(s.name)} {{ #{s.id} }}\n")
         out.append(md(s.definition) + "\n")
-        out.append(_paper_table(ctx, here, pids) + "\n" if pids else "*No papers in this sub-category yet.*\n")
+        out.append(_capped_table(ctx, here, pids, limit, f"subcategory={s.id}") + "\n" if pids
+                   else "*No papers in this sub-category yet.*\n")
     rest = _by_year(cat, [pid for pid in tagged if pid not in placed
                           and not (set(cat.papers[pid].subcategories) & sub_ids)])
     if rest:
         out.append(f"## Other {md(t.name)} papers {{ #other }}\n")
         out.append("Tagged with the term but with none of its sub-categories.\n")
-        out.append(_paper_table(ctx, here, rest) + "\n")
+        out.append(_capped_table(ctx, here, rest, limit, f"{'capability' if t.kind == 'capability' else 'task'}={tid}") + "\n")
     envs = [e for e in cat.environments.values() if tid in getattr(e, field_name)]
     out.append("## Environments {: #environments }\n")
     if envs:
@@ -452,32 +473,6 @@ def implementations_page(ctx: Ctx) -> str:
     return "\n".join(out) + "\n"
 
 
-def explorer_data(ctx: Ctx) -> str:
-    """The explorer's JSON: `json_rows` of every paper, plus the fields the page needs to filter and download
-    (`_bibtex`, `_algorithms` as `rl-atlas query --algorithm` sees them, `_families`, `_url`)."""
-    cat = ctx.cat
-    papers = sorted(cat.papers.values(), key=lambda p: (-(p.year or 0), p.id))
-    rows = json_rows(cat, papers)
-    for p, row in zip(papers, rows):
-        algos = sorted(_algorithms_of(cat, p))
-        row["_algorithms"] = algos
-        row["_families"] = sorted({cat.algorithms[x].family for x in algos if x in cat.algorithms})
-        row["_bibtex"] = bibtex_entry(p)
-        row["_url"] = link("explorer.md", paper_src(p.id))
-    venues = Counter(p.venue for p in cat.papers.values() if p.venue)
-    facets = {
-        "capabilities": [[k, t.name] for k, t in cat.capabilities.items()],
-        "tasks": [[k, t.name] for k, t in cat.tasks.items()],
-        "subcategories": [[sid, s.name, parent] for sid, (parent, s) in cat.subcategories.items()],
-        "families": [[k, v] for k, v in FAMILY_NAMES.items()],
-        "algorithms": [[k, r.name] for k, r in sorted(cat.algorithms.items(), key=lambda kv: kv[1].name.lower())],
-        "venue": [[v, v] for v, _ in sorted(venues.items(), key=lambda kv: (-kv[1], kv[0]))],
-    }
-    years = [p.year for p in cat.papers.values() if p.year]
-    data = {"facets": facets, "years": [min(years), max(years)] if years else [None, None], "records": rows}
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
 def home_inserts(ctx: Ctx) -> dict[str, str]:
     cat = ctx.cat
     kinds = [("Papers", len(cat.papers), "explorer.md"), ("Environments", len(cat.environments), TABLE_ENVIRONMENTS),
@@ -581,7 +576,8 @@ def generate(cat, present: set[str], docs_dir=None, site_url: str | None = None)
     site.pages["implementations.md"] = implementations_page(ctx)
     for pid in cat.papers:
         site.hidden[paper_src(pid)] = paper_page(ctx, pid)
-    site.assets[EXPLORER_DATA] = explorer_data(ctx)
+    site.assets.update(explorer_assets(ctx))
+    site.search = search_meta(ctx, present)
     site.assets[CHART] = papers_per_year_svg(cat)
     site.inserts["index.md"] = home_inserts(ctx) | atlas_inserts(ctx)
     site.inserts["contributing.md"] = {"schema": schema_reference()}

@@ -59,13 +59,31 @@ TYPED = {
 }
 
 
+EXPLORER_TYPED_ID = "typed-fixture-explorer"
+
+
+def typed_record(dst: Path) -> dict:
+    """A record with every typed field set, so each explorer facet has a value whatever the curators have filled
+    in yet; it uses only a variant of GRPO (dapo), so `algorithm=grpo` must find it through the lineage."""
+    first = lambda kind: sorted(p.stem for p in (dst / kind).glob("*.yaml"))[0]  # noqa: E731
+    return {
+        "id": EXPLORER_TYPED_ID, "type": "paper", "title": "Typed fixture for the explorer: a record with every typed field",
+        "authors": ["Ada Fixture", "Bo Record"], "year": 2024, "venue": "Findings of EMNLP",
+        "summary": "A test record whose typed fields are all set.", "capabilities": ["memory"], "tasks": ["search"],
+        "role": "method", "training": ["rl", "sft"], "interaction": "multi-turn", "reward_type": "process",
+        "base_models": [{"family": "FixtureLM", "size": "7B"}], "algorithms": ["dapo"],
+        "environments": [first("environments")], "frameworks": [first("frameworks")], "placement": "atlas",
+    }
+
+
 def hostile_catalog(dst: Path) -> Path:
-    """A copy of the repository catalog (frozen for the session) plus the hostile record and the typed fixture."""
+    """A copy of the repository catalog (frozen for the session) plus the hostile record and the typed record."""
     shutil.copytree(ROOT / "catalog", dst)
     import yaml
 
     (dst / "papers" / f"{HOSTILE_ID}.yaml").write_text(yaml.safe_dump(HOSTILE, allow_unicode=True), encoding="utf-8")
     (dst / "papers" / f"{TYPED_ID}.yaml").write_text(yaml.safe_dump(TYPED, allow_unicode=True), encoding="utf-8")
+    (dst / "papers" / f"{EXPLORER_TYPED_ID}.yaml").write_text(yaml.safe_dump(typed_record(dst)), encoding="utf-8")
     return dst
 
 
@@ -94,6 +112,12 @@ def site_url():
 def typed():
     """The fixture record with every typed field."""
     return dict(TYPED)
+
+
+@pytest.fixture(scope="session")
+def typed_id():
+    """The id of the record with every typed field set (see `typed_record`)."""
+    return EXPLORER_TYPED_ID
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,8 @@ def _alias_owner(catalog, alias):
 
 def _search(page, base_url, text):
     page.goto(base_url + "index.html")
-    page.fill("input.md-search__input", text)
-    page.wait_for_selector(".md-search-result__item", timeout=15000)
+    page.fill("#atlas-search-input", text)
+    page.wait_for_selector(".atlas-search-hit", timeout=15000)
 
 
 @pytest.mark.parametrize("query,by", [("Search-R1", "alias"), ("DAPO", "alias"), ("Hamed Zamani", "author")])
@@ -30,7 +30,7 @@ def test_search_leads_to_the_paper_page(page, base_url, catalog, query, by):
     else:
         pid = next(p.id for p in sorted(catalog.papers.values(), key=lambda p: p.id) if query in p.authors)
     _search(page, base_url, query)
-    link = page.locator(f".md-search-result__item a[href*='papers/{pid}.html']").first
+    link = page.locator(f".atlas-search-hit a[href*='papers/{pid}.html']").first
     link.wait_for(timeout=15000)
     link.click()
     page.wait_for_url(f"**/papers/{pid}.html*")

@@ -95,13 +95,19 @@ def test_no_html_page_over_budget_and_papers_out_of_nav(site_dir):
 
 
 def test_every_paper_has_a_page_and_is_indexed(site_dir, catalog):
+    """Pagefind indexes exactly the pages whose article the theme marks (`data-pagefind-body`): every paper page
+    and none of the 404 page; each page carries its weighted name line at most once."""
     import json
 
-    index = json.loads((site_dir / "search" / "search_index.json").read_text(encoding="utf-8"))
-    indexed = {d["location"].split("#")[0] for d in index["docs"]}
-    missing_pages = [p for p in catalog.papers if not (site_dir / "papers" / f"{p}.html").is_file()]
+    entry = json.loads((site_dir / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    texts = {f.relative_to(site_dir).as_posix(): f.read_text(encoding="utf-8") for f in site_dir.rglob("*.html")}
+    indexed = {name for name, text in texts.items() if "data-pagefind-body" in text}
+    assert sum(lang["page_count"] for lang in entry["languages"].values()) == len(indexed)
+    missing_pages = [p for p in catalog.papers if f"papers/{p}.html" not in texts]
     missing_index = [p for p in catalog.papers if f"papers/{p}.html" not in indexed]
     assert not missing_pages and not missing_index, (missing_pages[:5], missing_index[:5])
+    assert "404.html" not in indexed
+    assert all(texts[n].count('data-pagefind-weight="10"') <= 1 for n in indexed)
 
 
 def test_hostile_strings_are_inert_in_every_file(site_dir, hostile):
