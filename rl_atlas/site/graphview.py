@@ -62,10 +62,9 @@ def graph_data(ctx) -> str:
         elif kind == "algorithm" and rid in ctx.explainer:
             url = link(here, ctx.explainer[rid])
         else:
-            from .pages import TABLE_ALGORITHMS, TABLE_ENVIRONMENTS, TABLE_FRAMEWORKS
+            from .pages import table_page
 
-            table = {"algorithm": TABLE_ALGORITHMS, "environment": TABLE_ENVIRONMENTS, "framework": TABLE_FRAMEWORKS}[kind]
-            url = link(here, table, f"{kind}-{rid}")
+            url = link(here, table_page(cat, kind + "s", rid), f"{kind}-{rid}")
         label = d.get("label") or rid
         if kind == "paper" and cat.papers.get(rid) and cat.papers[rid].year:
             label = f"{label} ({cat.papers[rid].year})"

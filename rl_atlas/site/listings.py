@@ -96,12 +96,11 @@ def papers_index(ctx) -> dict[str, str]:
 
 def _record_target(ctx, kind: str, rid: str) -> tuple[str, str | None]:
     """(src_uri, anchor) of the page that shows a record: its own page for a paper, its table row otherwise."""
-    from .pages import TABLE_ALGORITHMS, TABLE_ENVIRONMENTS, TABLE_FRAMEWORKS, paper_src
+    from .pages import paper_src, table_page
 
     if kind == "papers":
         return paper_src(rid), None
-    table = {"environments": TABLE_ENVIRONMENTS, "frameworks": TABLE_FRAMEWORKS, "algorithms": TABLE_ALGORITHMS}[kind]
-    return table, f"{kind[:-1]}-{rid}"
+    return table_page(ctx.cat, kind, rid), f"{kind[:-1]}-{rid}"
 
 
 def additions(ctx) -> list[tuple[dt.date, str, str, object]]:
@@ -133,7 +132,13 @@ def recent_page(ctx) -> str:
     months: dict = defaultdict(list)
     for item in items:
         months[item[0].strftime("%Y-%m")].append(item)
-    counts = " · ".join(f"[{dt.date.fromisoformat(m + '-01').strftime('%B %Y')}](#m-{m}) ({len(v)})" for m, v in months.items())
+    linked, total = set(), 0  # only months whose heading is drawn (the page shows the newest RECENT_SHOWN) get a link
+    for m, v in months.items():
+        if total < RECENT_SHOWN:
+            linked.add(m)
+        total += len(v)
+    name = lambda m: dt.date.fromisoformat(m + "-01").strftime("%B %Y")  # noqa: E731
+    counts = " · ".join((f"[{name(m)}](#m-{m})" if m in linked else name(m)) + f" ({len(v)})" for m, v in months.items())
     out.append(f"{len(items)} dated records. {counts}\n")
     shown = 0
     for m, group in months.items():

@@ -31,6 +31,26 @@ from .search import search_meta
 ALGORITHM_PAGES = ["reinforce", "ppo", "grpo", "dpo"]  # docs/algorithms/<id>.md, written by hand
 TABLE_ALGORITHMS = "tables/algorithms.md"
 TABLE_ENVIRONMENTS = "tables/environments.md"
+ENV_ROWS_PER_PAGE = 60  # the environments table is paged so no page passes 100 KB as benchmarks are added
+
+
+def environment_pages(cat) -> dict[str, str]:
+    """environment id -> the table page that holds its row: tables/environments.md, then -2.md, -3.md, ...
+    Computed once per catalog object (every link to an environment asks)."""
+    cached = getattr(cat, "_environment_pages", None)
+    if cached is None:
+        ids = [eid for eid, _ in sorted(cat.environments.items(), key=lambda kv: kv[1].name.lower())]
+        cached = {eid: TABLE_ENVIRONMENTS if i < ENV_ROWS_PER_PAGE else
+                  TABLE_ENVIRONMENTS.replace(".md", f"-{i // ENV_ROWS_PER_PAGE + 1}.md") for i, eid in enumerate(ids)}
+        cat._environment_pages = cached
+    return cached
+
+
+def table_page(cat, kind: str, rid: str) -> str:
+    """The table page that shows a non-paper record's row (kind: environments, frameworks or algorithms)."""
+    if kind == "environments":
+        return environment_pages(cat).get(rid, TABLE_ENVIRONMENTS)
+    return {"frameworks": TABLE_FRAMEWORKS, "algorithms": TABLE_ALGORITHMS}[kind]
 TABLE_FRAMEWORKS = "tables/frameworks.md"
 CAPABILITIES_INDEX = "capabilities/index.md"
 CHART = "assets/generated/papers-per-year.svg"
@@ -102,8 +122,7 @@ class Ctx:
         rec = self.cat.of_kind(kind).get(rid)
         if rec is None:
             return esc(rid)
-        table = {"environments": TABLE_ENVIRONMENTS, "frameworks": TABLE_FRAMEWORKS, "algorithms": TABLE_ALGORITHMS}[kind]
-        return a(here, table, rec.name, anchor=f"{kind[:-1]}-{rid}")
+        return a(here, table_page(self.cat, kind, rid), rec.name, anchor=f"{kind[:-1]}-{rid}")
 
     def algo_link(self, here: str, aid: str) -> str:
         """An algorithm's name linked to its explainer page (docs/algorithms/*.md) when it has one, else its table row."""
@@ -421,21 +440,33 @@ def algorithms_table(ctx: Ctx) -> str:
     return "\n".join(out) + "\n"
 
 
-def environments_table(ctx: Ctx) -> str:
-    cat, here = ctx.cat, TABLE_ENVIRONMENTS
-    rows = []
-    for eid, e in sorted(cat.environments.items(), key=lambda kv: kv[1].name.lower()):
-        rows.append((f"environment-{eid}", [
-            f"<strong>{esc(e.name)}</strong>" + (f'<div class="atlas-summary">{esc(e.summary)}</div>' if e.summary else ""),
-            " ".join(ctx.tag_link(here, c) for c in e.capabilities), " ".join(ctx.tag_link(here, t) for t in e.tasks),
-            esc(", ".join(e.domains)), esc(", ".join(e.modality)), ctx.paper_link(here, e.paper, "paper")]))
-    out = [front_matter(title="Environments", hide=WIDE), "# Environments and benchmarks\n",
-           "Where agents are trained and measured. *Capabilities* are the skills an environment exercises; "
-           "*domain* is the finer field the sources place it in; *modality* is what the agent observes.\n",
-           HOW_TO_READ + "\n"]
-    out.append(_table(["Name", "Capabilities", "Task domain", "Domain", "Modality", "Source"], rows, "environments")
-               if rows else "*No environment records yet.*")
-    return "\n".join(out) + "\n"
+def environments_tables(ctx: Ctx) -> dict[str, str]:
+    """The environments table, ENV_ROWS_PER_PAGE rows a page, each page linking the others."""
+    cat = ctx.cat
+    where = environment_pages(cat)
+    pages = list(dict.fromkeys(where.values())) or [TABLE_ENVIRONMENTS]
+    out_pages = {}
+    for n, here in enumerate(pages, 1):
+        rows = []
+        for eid, e in sorted(cat.environments.items(), key=lambda kv: kv[1].name.lower()):
+            if where[eid] != here:
+                continue
+            rows.append((f"environment-{eid}", [
+                f"<strong>{esc(e.name)}</strong>" + (f'<div class="atlas-summary">{esc(e.summary)}</div>' if e.summary else ""),
+                " ".join(ctx.tag_link(here, c) for c in e.capabilities), " ".join(ctx.tag_link(here, t) for t in e.tasks),
+                esc(", ".join(e.domains)), esc(", ".join(e.modality)), ctx.paper_link(here, e.paper, "paper")]))
+        title = "Environments" if n == 1 else f"Environments ({n})"
+        out = [front_matter(title=title, hide=WIDE), f"# Environments and benchmarks{'' if n == 1 else f' ({n} of {len(pages)})'}\n",
+               "Where agents are trained and measured. *Capabilities* are the skills an environment exercises; "
+               "*domain* is the finer field the sources place it in; *modality* is what the agent observes.\n",
+               HOW_TO_READ + "\n"]
+        if len(pages) > 1:
+            out.append("Pages (A to Z): " + " · ".join(f"**{i}**" if p == here else a(here, p, str(i))
+                                                      for i, p in enumerate(pages, 1)) + "\n")
+        out.append(_table(["Name", "Capabilities", "Task domain", "Domain", "Modality", "Source"], rows, "environments")
+                   if rows else "*No environment records yet.*")
+        out_pages[here] = "\n".join(out) + "\n"
+    return out_pages
 
 
 def frameworks_table(ctx: Ctx) -> str:
@@ -564,7 +595,9 @@ def generate(cat, present: set[str], docs_dir=None, site_url: str | None = None)
     for tid, t in cat.taxonomy.items():
         site.pages[term_src(t.kind, tid)] = term_page(ctx, tid)
     site.pages[TABLE_ALGORITHMS] = algorithms_table(ctx)
-    site.pages[TABLE_ENVIRONMENTS] = environments_table(ctx)
+    environment_tables = environments_tables(ctx)
+    site.pages[TABLE_ENVIRONMENTS] = environment_tables.pop(TABLE_ENVIRONMENTS)
+    site.hidden.update(environment_tables)  # the continuation pages stay out of the nav
     site.pages[TABLE_FRAMEWORKS] = frameworks_table(ctx)
     site.pages["graph.md"] = graph_page(ctx)
     site.assets[GRAPH_DATA] = graph_data(ctx)
