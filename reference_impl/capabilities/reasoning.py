@@ -94,8 +94,8 @@ class Config:
     eval_every: int = field(default=50, metadata={"help": "evaluate every this many batches"})
 
 
-QUICK = dict(max_operand=9, heldout_fraction=0.3, n_layer=2, n_embd=64, warmup_steps=300, rl_steps=100, prompts_per_step=16,
-             group_size=8, lr=1e-3, eval_samples=8, eval_every=20, max_new_tokens=6)
+QUICK = dict(max_operand=9, heldout_fraction=0.3, n_layer=2, n_embd=64, warmup_steps=300, rl_steps=60, prompts_per_step=16,
+             group_size=8, lr=1e-3, eval_samples=8, eval_every=10, max_new_tokens=6)
 
 
 def parse_config(argv) -> Config:
