@@ -123,8 +123,8 @@ def test_dapo_refills_the_batch(monkeypatch):
 def test_grpo_learns_beyond_the_teacher(capsys):
     """GRPO against the warm-up policy and against more supervised training on the teacher (the same warm-up
     checkpoint, updates and sequences), all measured in the same run on held-out questions.
-    10-seed benchmark (seeds 101..110, --quick): worst after - before = WORST_BEFORE, worst after - sft =
-    WORST_SFT; the margins asserted below are about half of those. RFT is reported but not asserted
+    10-seed benchmark (seeds 101..110, --quick): worst after - before = 0.308, worst after - sft =
+    0.158 (both seed 105); the margins asserted below are about half of those. RFT is reported but not asserted
     (it ties GRPO on this task; see docs/implementations/reasoning.md)."""
     seed = _seed()
     out = _run(capsys, ["--quick", "--seed", str(seed), "--device", "cpu"])
@@ -133,4 +133,4 @@ def test_grpo_learns_beyond_the_teacher(capsys):
     assert out["after"] - out["baseline"] >= M_SFT, msg
 
 
-M_BEFORE, M_SFT = 0.15, 0.15  # set from the 10-seed benchmark, see the docstring above
+M_BEFORE, M_SFT = 0.15, 0.08  # set from the 10-seed benchmark, see the docstring above
