@@ -174,9 +174,9 @@ def test_masking_the_tool_output_matters():
     """Masked GRPO with the verbose calculator against the warm-up policy and against the same GRPO run with
     the tool's output left in the loss (same warm-up, batches and updates; both measured with the tool on
     held-out pairs). If masking were broken both arms would train on the same tokens and the second margin
-    would vanish. Seed benchmark (planned seeds 101..110, --quick): worst after - before = 0.490 (seed 105),
-    worst after - unmasked = 0.110 (seed 103;
-    seeds 101, 102, 103, 104, 105, 106, 108 finished in time, see the docs page); the margins below are about half of those."""
+    would vanish. 10-seed benchmark (seeds 101..110, --quick): worst after - before = 0.310 (seed 107),
+    worst after - unmasked = 0.020 (seed 107;
+    seeds 101, 102, 103, 104, 105, 106, 107, 108, 109, 110 finished in time, see the docs page); the margins below are about half of those."""
     seed = _seed()
     out = _run(["--quick", "--seed", str(seed)])
     msg = f"seed {seed} (replay with RL_ATLAS_TEST_SEED={seed}): {out['before']=} {out['baselines']=} {out['after']=}"
@@ -184,4 +184,4 @@ def test_masking_the_tool_output_matters():
     assert out["after"] - out["baseline"] >= M_UNMASKED, msg
 
 
-M_BEFORE, M_UNMASKED = 0.24, 0.05  # from the seed benchmark, see the docstring above
+M_BEFORE, M_UNMASKED = 0.15, 0.01  # from the seed benchmark, see the docstring above
