@@ -7,7 +7,9 @@ Transcript grammar (every character is one token for the policy):
     result     "{391}"           (appended by the environment; "{?}" when the call cannot be evaluated)
     answer     "=391"            (an action that does not end with "]": ends the episode)
 
-So a full episode reads ``23*17?[23*17]{391}=391``. The environment evaluates the expression inside the
+So a full episode reads ``23*17?[23*17]{391}=391``. With ``noise_len=N`` the tool is verbose: its output starts
+with N random digits (think of a request id or a log line) before ``=`` and the value, e.g.
+``{5081736629=391}``; the digits carry no information and differ from call to call. The environment evaluates the expression inside the
 brackets (digits and + - * only, parsed by hand, never `eval`). With ``tools_enabled=False`` every call
 returns ``{?}``: the same interface with no working tool, which is the no-tool baseline.
 
@@ -47,11 +49,14 @@ def calculate(expr: str) -> int | None:
     return total
 
 
-def tool_result(segment: str, tools_enabled: bool = True) -> str:
-    """The text the environment appends after a call segment, e.g. "{391}" (or "{?}" when it fails)."""
+def tool_result(segment: str, tools_enabled: bool = True, noise: str = "") -> str:
+    """The text the environment appends after a call segment, e.g. "{391}" (or "{?}" when it fails);
+    with `noise` (a verbose tool), "{" + noise + "=391}"."""
     match = _CALL.match(segment)
     value = calculate(match.group(1)) if (match and tools_enabled) else None
-    return "{?}" if value is None else "{" + str(value) + "}"
+    if value is None:
+        return "{?}"
+    return "{" + (noise + "=" if noise else "") + str(value) + "}"
 
 
 def parse_answer(segment: str) -> int | None:
@@ -65,11 +70,12 @@ class CalculatorToolEnv(gym.Env):
     metadata = {"render_modes": ["ansi"], "render_fps": 1}
 
     def __init__(self, min_operand: int = 2, max_operand: int = 30, max_calls: int = 2, tools_enabled: bool = True,
-                 max_segment_len: int = 20, bad_action_penalty: float = 0.1, render_mode: str | None = None):
+                 max_segment_len: int = 20, bad_action_penalty: float = 0.1, noise_len: int = 0,
+                 render_mode: str | None = None):
         self.min_operand, self.max_operand = min_operand, max_operand
         self.max_calls, self.tools_enabled = max_calls, tools_enabled
         self.max_segment_len, self.bad_action_penalty = max_segment_len, bad_action_penalty
-        self.render_mode = render_mode
+        self.render_mode, self.noise_len = render_mode, int(noise_len)
         self.observation_space = spaces.Text(max_length=256, min_length=1, charset=CHARSET)
         self.action_space = spaces.Text(max_length=max_segment_len, min_length=0, charset=CHARSET)
         self.a, self.b = min_operand, min_operand
@@ -97,7 +103,8 @@ class CalculatorToolEnv(gym.Env):
         segment = "".join(c if c in CHARSET else "?" for c in raw)  # unknown characters make it malformed
         if segment.endswith("]"):  # a tool call
             self.n_calls += 1
-            result = tool_result(segment, self.tools_enabled)
+            noise = "".join(str(d) for d in self.np_random.integers(0, 10, self.noise_len))
+            result = tool_result(segment, self.tools_enabled, noise)
             bad = _CALL.match(segment) is None or calculate(_CALL.match(segment).group(1)) is None
             self.transcript = (self.transcript + segment + result)[-self.observation_space.max_length:]
             info = {"tool_call": True, "tool_result": result, "verdict": "malformed call" if bad else "tool called"}

@@ -41,24 +41,96 @@ def test_correct_answer():
 
 
 def _run(capsys, argv):
+    import torch
+
     from reference_impl.capabilities import reasoning
 
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
     assert reasoning.main(argv) == 0
     return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("loss", ["dr_grpo", "dapo"])
-def test_loss_flag_smoke(capsys, loss):
-    out = _run(capsys, ["--quick", "--loss", loss, "--warmup-steps", "5", "--rl-steps", "2", "--eval-samples", "1"])
-    assert out["loss"] == loss and out["steps"] == 2
-    assert {"capability", "metric", "baseline", "before", "after", "steps", "seconds"} <= out.keys()
+def _seed() -> int:
+    """RL_ATLAS_TEST_SEED if set, else a fresh random seed (>= 1000, never one the seed benchmark uses)."""
+    import os
+    import random
+
+    return int(os.environ.get("RL_ATLAS_TEST_SEED") or random.SystemRandom().randrange(1000, 100_000))
+
+
+TINY = ["--quick", "--warmup-steps", "5", "--rl-steps", "2", "--eval-samples", "1", "--device", "cpu"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_split_is_disjoint_and_covers_the_question_space(seed):
+    from reference_impl.capabilities import reasoning
+
+    cfg = reasoning.parse_config(["--quick", "--seed", str(seed)])
+    train, held = reasoning.split_questions(cfg)
+    train_set, held_set = {tuple(q) for q in train}, {tuple(q) for q in held}
+    assert not train_set & held_set and len(train_set) == len(train) and len(held_set) == len(held)
+    assert len(train_set | held_set) == (cfg.max_operand + 1) ** cfg.n_operands and len(held) >= cfg.eval_questions // 4
+
+
+@pytest.mark.parametrize("flags", [["--loss", "dr_grpo"], ["--loss", "dapo"], ["--loss", "gspo"], ["--advantage", "rloo"]])
+def test_loss_flag_smoke(capsys, flags):
+    out = _run(capsys, TINY + ["--no-baselines"] + flags)
+    assert out["loss"] == (flags[1] if flags[0] == "--loss" else "grpo") and out["steps"] == 2
+    assert {"capability", "metric", "baseline", "before", "after", "steps", "seconds", "clip_fraction"} <= out.keys()
+
+
+def test_every_baseline_is_reported(capsys):
+    out = _run(capsys, TINY)
+    assert {"sft", "rft", "no-update"} <= out["baselines"].keys() and out["baseline"] == out["baselines"]["sft"]
+    assert set(out["curves"]) == {"sft", "rft"} and all(len(c) == 2 for c in out["curves"].values())
+
+
+def test_ppo_epochs_make_the_clip_act(capsys):
+    """With one optimiser step per batch the ratio is 1 and nothing is clipped; with 4 epochs x 2 minibatches
+    at a large learning rate the policy moves between steps and some tokens hit the clip."""
+    one = _run(capsys, TINY + ["--no-baselines", "--ppo-epochs", "1", "--minibatches", "1"])
+    many = _run(capsys, TINY + ["--no-baselines", "--ppo-epochs", "4", "--minibatches", "2", "--lr", "0.03"])
+    assert one["clip_fraction"] == 0.0 and one["updates_per_batch"] == 1
+    assert many["clip_fraction"] > 0.0 and many["updates_per_batch"] == 8
+
+
+def test_dapo_refills_the_batch(monkeypatch):
+    """Dynamic sampling: groups whose rewards are all equal are dropped and sampling goes on until the batch
+    holds prompts_per_step informative groups. Here every other group is uninformative, so two rounds fill it."""
+    import torch
+
+    from reference_impl.capabilities import reasoning
+
+    cfg = reasoning.parse_config(["--quick", "--loss", "dapo", "--prompts-per-step", "4", "--group-size", "4"])
+    G = cfg.group_size
+
+    def fake_score(env, questions, texts, n_per):  # groups 0, 2: rewards 0 and 1.1; groups 1, 3: all 0
+        r = torch.tensor([[0.0, 1.1, 0.0, 1.1] if g % 2 == 0 else [0.0] * G for g in range(len(texts) // G)]).flatten()
+        return r, (r > 1).float(), torch.ones_like(r)
+
+    monkeypatch.setattr(reasoning, "score", fake_score)
+    tok = reasoning.CharTokenizer(reasoning.CHARSET)
+    model = reasoning.TinyTransformer(reasoning.PolicyConfig(tok.vocab_size, n_layer=1, n_embd=32, block_size=64))
+    env = reasoning.ArithmeticEnv(max_operand=cfg.max_operand, max_response_len=cfg.max_new_tokens)
+    train, _ = reasoning.split_questions(cfg)
+    bufs, rewards, lengths, stats = reasoning.rl_batch(model, tok, env, cfg, train, torch.Generator().manual_seed(0), "cpu")
+    assert len(bufs) == len(rewards) == cfg.prompts_per_step * G and stats["sampling_rounds"] == 2
+    assert (rewards.view(-1, G).max(1).values > rewards.view(-1, G).min(1).values).all()  # only informative groups
 
 
 @pytest.mark.slow
 def test_grpo_learns_beyond_the_teacher(capsys):
-    """Margin: GRPO must gain at least 0.2 sampled accuracy over the warm-up policy and over the
-    supervised baseline that saw the same number of sequences (measured in the same run)."""
-    out = _run(capsys, ["--quick", "--seed", "1"])
-    assert out["after"] >= out["before"] + 0.2, out
-    assert out["after"] >= out["baseline"] + 0.2, out
-    assert out["greedy"]["after"] >= 0.8, out  # the systematic off-by-one slip is gone
+    """GRPO against the warm-up policy and against more supervised training on the teacher (the same warm-up
+    checkpoint, updates and sequences), all measured in the same run on held-out questions.
+    10-seed benchmark (seeds 101..110, --quick): worst after - before = 0.308, worst after - sft =
+    0.158 (both seed 105); the margins asserted below are about half of those. RFT is reported but not asserted
+    (it ties GRPO on this task; see docs/implementations/reasoning.md)."""
+    seed = _seed()
+    out = _run(capsys, ["--quick", "--seed", str(seed), "--device", "cpu"])
+    msg = f"seed {seed} (replay with RL_ATLAS_TEST_SEED={seed}): {out['before']=} {out['baselines']=} {out['after']=}"
+    assert out["after"] - out["before"] >= M_BEFORE, msg
+    assert out["after"] - out["baseline"] >= M_SFT, msg
+
+
+M_BEFORE, M_SFT = 0.15, 0.08  # set from the 10-seed benchmark, see the docstring above

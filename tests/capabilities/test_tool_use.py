@@ -71,7 +71,7 @@ def test_rollout_masks_tool_result_tokens():
 
     tok = CharTokenizer(CHARSET)
     torch.manual_seed(0)
-    cfg = tool_use.parse_config(["--quick"])
+    cfg = tool_use.parse_config(["--quick", "--noise-len", "0"])
     model = TinyTransformer(PolicyConfig(tok.vocab_size, n_layer=1, n_embd=32, block_size=64))
     # A policy forced to emit "[3*4]" then "=12": bias the output layer through a hand-written sampler.
     script = iter(tok.encode("[3*4]") + tok.encode("=12") + [tok.eos_id])
@@ -90,6 +90,8 @@ def test_rollout_masks_tool_result_tokens():
     tool_use.generate = fake_generate
     try:
         bufs, reward, correct, calls = tool_use.rollout(model, tok, [[3, 4]], 1, cfg, "cpu", tools_enabled=True)
+        script = iter(tok.encode("[3*4]") + tok.encode("=12") + [tok.eos_id])
+        unmasked, _, _, _ = tool_use.rollout(model, tok, [[3, 4]], 1, cfg, "cpu", tools_enabled=True, env_role=POLICY)
     finally:
         tool_use.generate = real
     buf = bufs[0]
@@ -102,15 +104,84 @@ def test_rollout_masks_tool_result_tokens():
     assert int(batch.loss_mask.sum()) == len("[3*4]=12") + 1  # policy tokens and <eos>; the 4 result tokens excluded
 
 
-def test_tool_rl_beats_no_tool_rl(capsys):
-    """Margin: with the calculator, GRPO must reach at least 0.3 more accuracy than the warm-up policy and
-    than the same GRPO budget without a working calculator, and call the tool in most episodes."""
+    # the ablation's rollout is the same sequence with the result counted as the policy's own tokens
+    assert unmasked[0].ids == buf.ids and int(collate(unmasked, tok.pad_id).loss_mask.sum()) == len("[3*4]{12}=12") + 1
+
+
+def test_verbose_tool_output():
+    env = CalculatorToolEnv(noise_len=10)
+    env.reset(seed=5, options={"operands": [23, 17]})
+    obs, reward, terminated, _, info = env.step("[23*17]")
+    noise = info["tool_result"][1:11]
+    assert info["tool_result"] == "{" + noise + "=391}" and noise.isdigit() and obs.endswith(info["tool_result"])
+    again = CalculatorToolEnv(noise_len=10)
+    again.reset(seed=5, options={"operands": [23, 17]})
+    assert again.step("[23*17]")[4]["tool_result"] == info["tool_result"]  # seeded: reproducible
+    assert env.step("=391")[1] == 1.0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_split_is_disjoint(seed):
+    from reference_impl.capabilities import tool_use
+
+    cfg = tool_use.parse_config(["--quick", "--seed", str(seed)])
+    train, held = tool_use.split_questions(cfg)
+    train_set, held_set = {tuple(q) for q in train}, {tuple(q) for q in held}
+    assert not train_set & held_set and len(held_set) >= cfg.eval_questions
+    assert len(train_set | held_set) == (cfg.max_operand - cfg.min_operand + 1) ** 2
+
+
+def _run(argv):
+    import contextlib
+    import io
     import json
+
+    import torch
 
     from reference_impl.capabilities import tool_use
 
-    assert tool_use.main(["--quick", "--seed", "1"]) == 0
-    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert out["after"] >= out["before"] + 0.3, out
-    assert out["after"] >= out["baseline"] + 0.3, out
-    assert out["tool_call_rate"]["after"] >= 0.8, out
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert tool_use.main(argv + ["--device", "cpu"]) == 0
+    return json.loads(buf.getvalue().strip().splitlines()[-1])
+
+
+def test_script_smoke_reports_every_arm():
+    out = _run(["--quick", "--warmup-steps", "5", "--rl-steps", "2", "--eval-questions", "8", "--eval-every", "1"])
+    assert {"unmasked", "no-tool", "rft", "no-update"} <= out["baselines"].keys()
+    assert out["baseline"] == out["baselines"]["unmasked"] and set(out["curves"]) == {"unmasked", "no-tool", "rft"}
+    assert "clip_fraction" in out and out["split"]["evaluated"] == 8
+
+
+def test_ppo_epochs_make_the_clip_act():
+    out = _run(["--quick", "--warmup-steps", "30", "--rl-steps", "2", "--eval-questions", "4", "--no-baselines",
+                "--ppo-epochs", "4", "--minibatches", "2", "--lr", "0.03"])
+    assert out["clip_fraction"] > 0 and out["updates_per_batch"] == 8
+
+
+def _seed() -> int:
+    """RL_ATLAS_TEST_SEED if set, else a fresh random seed (>= 1000, never one the seed benchmark uses)."""
+    import os
+    import random
+
+    return int(os.environ.get("RL_ATLAS_TEST_SEED") or random.SystemRandom().randrange(1000, 100_000))
+
+
+@pytest.mark.slow
+def test_masking_the_tool_output_matters():
+    """Masked GRPO with the verbose calculator against the warm-up policy and against the same GRPO run with
+    the tool's output left in the loss (same warm-up, batches and updates; both measured with the tool on
+    held-out pairs). If masking were broken both arms would train on the same tokens and the second margin
+    would vanish. 10-seed benchmark (seeds 101..110, --quick): worst after - before = 0.310 (seed 107),
+    worst after - unmasked = 0.020 (seed 107;
+    seeds 101, 102, 103, 104, 105, 106, 107, 108, 109, 110 finished in time, see the docs page); the margins below are about half of those."""
+    seed = _seed()
+    out = _run(["--quick", "--seed", str(seed)])
+    msg = f"seed {seed} (replay with RL_ATLAS_TEST_SEED={seed}): {out['before']=} {out['baselines']=} {out['after']=}"
+    assert out["after"] - out["before"] >= M_BEFORE, msg
+    assert out["after"] - out["baseline"] >= M_UNMASKED, msg
+
+
+M_BEFORE, M_UNMASKED = 0.15, 0.01  # from the seed benchmark, see the docstring above
