@@ -37,16 +37,16 @@ import torch
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
-                                 collate, frozen_copy, generate, pad_sequences, pick_device,
-                                 seed_everything, token_logprobs)
+from reference_impl.core import (POLICY, PROMPT, TokenBuffer, autocast, collate, frozen_copy, generate, pad_sequences,
+                                 pick_device, seed_everything, token_logprobs)
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.envs.reasoning import CHARSET, ArithmeticEnv
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.objectives import dapo, grpo
 
 
 @dataclass
-class Config:
+class Config(PolicyFlags):
     seed: int = field(default=1, metadata={"help": "random seed"})
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
     threads: int = field(default=1, metadata={"help": "torch CPU threads"})
@@ -192,9 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(cfg.device)
     start = time.time()
     gen = torch.Generator().manual_seed(cfg.seed)
-    tok = CharTokenizer(CHARSET)
+    tok = build_tokenizer(cfg, CHARSET)
     env = ArithmeticEnv(n_operands=cfg.n_operands, max_operand=cfg.max_operand, max_response_len=cfg.max_new_tokens)
-    model = TinyTransformer(PolicyConfig(tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=64)).to(device)
+    model = build_model(cfg, tok, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=64).to(device)
     eval_qs = all_questions(cfg, 100, torch.Generator().manual_seed(10_000 + cfg.seed))
 
     # 1. Supervised warm-up on the imperfect teacher.
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     rl_seconds = time.time() - rl_start
     after = curve[-1]
     result = {
-        "capability": "reasoning", "metric": "sampled accuracy", "loss": cfg.loss,
+        "capability": "reasoning", "metric": "sampled accuracy", "loss": cfg.loss, **policy_record(cfg),
         "before": before["accuracy"], "baseline": baseline["accuracy"], "after": after["accuracy"],
         "greedy": {"before": before["greedy_accuracy"], "baseline": baseline["greedy_accuracy"], "after": after["greedy_accuracy"]},
         "response_length": {"before": before["response_length"], "after": after["response_length"]},
