@@ -359,7 +359,8 @@ def cmd_run(args) -> int:
     from reference_impl.registry import RUNS
 
     if not args.name or args.name in ("-h", "--help"):
-        print("usage: rl-atlas run NAME [--quick] [--seed N] [--device auto|cpu|cuda] [...]\n\nruns:")
+        print("usage: rl-atlas run NAME [--quick] [--seed N] [--device auto|cpu|cuda] [--policy tiny|hf] [--model ID]\n"
+              "                       [--engine handwritten|trl] [...]\n\nruns:")
         for name, (_, desc) in RUNS.items():
             print(f"  {name:<17} {desc}")
         return 0
@@ -373,13 +374,40 @@ def cmd_run(args) -> int:
               "For a CPU-only torch, install it first: pip install torch --index-url https://download.pytorch.org/whl/cpu",
               file=sys.stderr)
         return 2
+    engine, rest = _engine_flag(args.args)
+    if engine not in ("handwritten", "trl"):
+        print(f"rl-atlas run: --engine must be handwritten or trl, not {engine!r}", file=sys.stderr)
+        return 2
+    if engine == "trl":
+        missing = [m for m in ("transformers", "trl", "datasets") if importlib.util.find_spec(m) is None]
+        if missing:
+            print(f"rl-atlas run: --engine trl needs {', '.join(missing)}: pip install -e '.[llm]'", file=sys.stderr)
+            return 2
+        from reference_impl.engines import trl_engine
+
+        return int(trl_engine.main(args.name, rest) or 0)
     module_name = RUNS[args.name][0]
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         print(f"rl-atlas run: {args.name} is not available ({exc})", file=sys.stderr)
         return 2
-    return int(module.main(args.args) or 0)
+    return int(module.main(rest) or 0)
+
+
+def _engine_flag(argv: list[str]) -> tuple[str, list[str]]:
+    """Take `--engine NAME` (or `--engine=NAME`) out of a script's arguments; default "handwritten"."""
+    rest, engine, i = [], "handwritten", 0
+    while i < len(argv):
+        if argv[i] == "--engine" and i + 1 < len(argv):
+            engine, i = argv[i + 1], i + 2
+            continue
+        if argv[i].startswith("--engine="):
+            engine = argv[i].split("=", 1)[1]
+        else:
+            rest.append(argv[i])
+        i += 1
+    return engine, rest
 
 
 HANDLERS = {"validate": cmd_validate, "query": cmd_query, "export": cmd_export, "stats": cmd_stats, "graph": cmd_graph,

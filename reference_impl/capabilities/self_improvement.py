@@ -39,16 +39,17 @@ import torch
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
+from reference_impl.core import (POLICY, PROMPT, TokenBuffer, autocast,
                                  collate, frozen_copy, generate, pad_sequences, pick_device, seed_everything, token_logprobs)
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.envs.reasoning import parse_response
 from reference_impl.envs.self_improvement import CHARSET, UnlabeledArithmeticEnv, majority_vote
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.objectives import grpo
 
 
 @dataclass
-class Config:
+class Config(PolicyFlags):
     seed: int = field(default=1, metadata={"help": "random seed"})
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
     threads: int = field(default=1, metadata={"help": "torch CPU threads"})
@@ -165,9 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(cfg.device)
     start = time.time()
     gen = torch.Generator().manual_seed(cfg.seed)
-    tok = CharTokenizer(CHARSET)
+    tok = build_tokenizer(cfg, CHARSET)
     env = UnlabeledArithmeticEnv(max_operand=cfg.max_operand, max_votes=cfg.group_size)
-    model = TinyTransformer(PolicyConfig(tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=32)).to(device)
+    model = build_model(cfg, tok, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=32).to(device)
     test_qs = draw_questions(cfg, cfg.test_questions, torch.Generator().manual_seed(10_000 + cfg.seed))
 
     # 1. Supervised warm-up on the noisy teacher (labels of training questions, as pre-training would).
@@ -192,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     curve = test_time_rl(model, tok, env, test_qs, cfg, device, gen, "majority", before)
     rl_seconds = time.time() - t0
     result = {
-        "capability": "self-improvement", "metric": "sampled accuracy vs held-out truth",
+        "capability": "self-improvement", **policy_record(cfg), "metric": "sampled accuracy vs held-out truth",
         "before": curve[0]["accuracy"], "baseline": baseline_curve[-1]["accuracy"], "after": curve[-1]["accuracy"],
         "maj_at_k_before": curve[0]["maj_accuracy"], "maj_at_k_after": curve[-1]["maj_accuracy"],
         "baseline_method": "same test-time GRPO budget with a random (coin-flip) reward",

@@ -36,16 +36,17 @@ import torch
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.core import (ENV, POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer,
+from reference_impl.core import (ENV, POLICY, PROMPT, TokenBuffer,
                                  autocast, collate, generate, pad_sequences, pick_device, seed_everything,
                                  token_logprobs)
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.envs.tool_use import CHARSET, CalculatorToolEnv, tool_result
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.objectives import grpo
 
 
 @dataclass
-class Config:
+class Config(PolicyFlags):
     seed: int = field(default=1, metadata={"help": "random seed"})
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
     threads: int = field(default=1, metadata={"help": "torch CPU threads"})
@@ -173,8 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(cfg.device)
     start = time.time()
     gen = torch.Generator().manual_seed(cfg.seed)
-    tok = CharTokenizer(CHARSET)
-    model = TinyTransformer(PolicyConfig(tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=64)).to(device)
+    tok = build_tokenizer(cfg, CHARSET)
+    model = build_model(cfg, tok, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=64).to(device)
     eval_qs = draw_questions(cfg, cfg.eval_questions, torch.Generator().manual_seed(10_000 + cfg.seed))
 
     # 1. Supervised warm-up: a correct teacher that rarely uses the calculator.
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     curve = train_grpo(model, tok, cfg, device, gen, True, eval_qs)
     rl_seconds = time.time() - t0
     result = {
-        "capability": "tool-use", "metric": "sampled accuracy",
+        "capability": "tool-use", **policy_record(cfg), "metric": "sampled accuracy",
         "before": before["accuracy"], "baseline": no_tool_curve[-1]["accuracy"], "after": curve[-1]["accuracy"],
         "tool_call_rate": {"before": before["tool_call_rate"], "after": curve[-1]["tool_call_rate"]},
         "baseline_method": "same warm-up and GRPO budget with the calculator switched off",

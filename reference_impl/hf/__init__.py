@@ -96,6 +96,11 @@ def build_model(cfg, tok, n_layer: int = 2, n_embd: int = 64, block_size: int = 
 
     name = model_name(cfg)
     if name == TINY:
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            raise RuntimeError("build the tiny local model before joining the process group: transformers' "
+                               "save_pretrained writes only on rank 0 once one exists")
         folder = Path(tempfile.mkdtemp(prefix="model-", dir=_tiny_dir()))
         tiny.build_model(folder, tok.vocab_size, n_layer=n_layer, n_embd=n_embd, max_positions=block_size)
         name = str(folder)
