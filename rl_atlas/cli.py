@@ -356,7 +356,7 @@ def cmd_schema(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from reference_impl.registry import RUNS
+    from reference_impl.registry import RUNS, take_flag
 
     if not args.name or args.name in ("-h", "--help"):
         print("usage: rl-atlas run NAME [--quick] [--seed N] [--device auto|cpu|cuda] [--policy tiny|hf] [--model ID]\n"
@@ -374,15 +374,18 @@ def cmd_run(args) -> int:
               "For a CPU-only torch, install it first: pip install torch --index-url https://download.pytorch.org/whl/cpu",
               file=sys.stderr)
         return 2
-    engine, rest = _engine_flag(args.args)
+    engine, rest = take_flag(args.args, "--engine", "handwritten")
     if engine not in ("handwritten", "trl"):
         print(f"rl-atlas run: --engine must be handwritten or trl, not {engine!r}", file=sys.stderr)
         return 2
+    needs = ("transformers", "trl", "datasets") if engine == "trl" else (
+        ("transformers", "tokenizers") if take_flag(rest, "--policy", "tiny")[0] == "hf" else ())
+    missing = [m for m in needs if importlib.util.find_spec(m) is None]
+    if missing:
+        why = "--engine trl" if engine == "trl" else "--policy hf"
+        print(f"rl-atlas run: {why} needs {', '.join(missing)}: pip install -e '.[llm]'", file=sys.stderr)
+        return 2
     if engine == "trl":
-        missing = [m for m in ("transformers", "trl", "datasets") if importlib.util.find_spec(m) is None]
-        if missing:
-            print(f"rl-atlas run: --engine trl needs {', '.join(missing)}: pip install -e '.[llm]'", file=sys.stderr)
-            return 2
         from reference_impl.engines import trl_engine
 
         return int(trl_engine.main(args.name, rest) or 0)
@@ -393,21 +396,6 @@ def cmd_run(args) -> int:
         print(f"rl-atlas run: {args.name} is not available ({exc})", file=sys.stderr)
         return 2
     return int(module.main(rest) or 0)
-
-
-def _engine_flag(argv: list[str]) -> tuple[str, list[str]]:
-    """Take `--engine NAME` (or `--engine=NAME`) out of a script's arguments; default "handwritten"."""
-    rest, engine, i = [], "handwritten", 0
-    while i < len(argv):
-        if argv[i] == "--engine" and i + 1 < len(argv):
-            engine, i = argv[i + 1], i + 2
-            continue
-        if argv[i].startswith("--engine="):
-            engine = argv[i].split("=", 1)[1]
-        else:
-            rest.append(argv[i])
-        i += 1
-    return engine, rest
 
 
 HANDLERS = {"validate": cmd_validate, "query": cmd_query, "export": cmd_export, "stats": cmd_stats, "graph": cmd_graph,

@@ -37,14 +37,15 @@ import torch
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
+from reference_impl.core import autocast, pick_device, seed_everything
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.core import token_logprobs
 from reference_impl.envs.long_horizon import STATUS, LongHorizonEnv
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 
 
 @dataclass
-class Config:
+class Config(PolicyFlags):
     quick: bool = False
     """Small CPU configuration used by the tests (seconds to a minute on one core)."""
     seed: int = 1
@@ -90,8 +91,8 @@ class Config:
 QUICK = dict(iterations=40, groups=6, group_size=8, warmup_steps=40, eval_episodes=192)
 
 
-def make_tokenizer(env: LongHorizonEnv) -> CharTokenizer:
-    return CharTokenizer(env.keys + STATUS + "0123456789*")
+def make_tokenizer(cfg, env: LongHorizonEnv):
+    return build_tokenizer(cfg, env.keys + STATUS + "0123456789*")
 
 
 @torch.no_grad()
@@ -248,16 +249,15 @@ def main(argv: list[str] | None = None) -> int:
     seed_everything(cfg.seed)
     t0 = time.time()
     env = LongHorizonEnv(cfg.n_rooms, cfg.n_keys, cfg.max_turns, cfg.task_seed)
-    tok = make_tokenizer(env)
-    pcfg = PolicyConfig(vocab_size=tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd,
-                        block_size=4 + 3 * cfg.max_turns)
-    base = TinyTransformer(pcfg).to(device)
+    tok = make_tokenizer(cfg, env)
+    pcfg = dict(n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=4 + 3 * cfg.max_turns)
+    base = build_model(cfg, tok, **pcfg).to(device)
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
     warmup(base, tok, cfg, device, gen)
     before = evaluate(base, tok, cfg, device, gen)
     results, tokens = {}, 0
     for mode in ("trajectory", "gigpo"):
-        model = TinyTransformer(pcfg).to(device)
+        model = build_model(cfg, tok, **pcfg).to(device)
         model.load_state_dict(base.state_dict())
         gen.manual_seed(cfg.seed + 1)  # both learners see the same random stream
         curve, steps, n_tok = train(model, tok, cfg, device, mode, gen)
@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         tokens += n_tok
     seconds = time.time() - t0
     line = {
-        "capability": "long-horizon", "metric": "success_rate", "before": before,
+        "capability": "long-horizon", **policy_record(cfg), "metric": "success_rate", "before": before,
         "baseline": results["trajectory"]["success"], "after": results["gigpo"]["success"],
         "steps": cfg.iterations, "seconds": round(seconds, 2),
         "curve": results["gigpo"]["curve"], "baseline_curve": results["trajectory"]["curve"],

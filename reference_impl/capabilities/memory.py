@@ -41,15 +41,16 @@ import torch
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
+from reference_impl.core import (POLICY, PROMPT, TokenBuffer, autocast,
                                  collate, generate, pad_sequences, pick_device, seed_everything, token_logprobs)
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.envs.memory import CHARSET, VALUES, ChunkedMemoryEnv
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.objectives import grpo
 
 
 @dataclass
-class Config:
+class Config(PolicyFlags):
     seed: int = field(default=1, metadata={"help": "random seed"})
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
     threads: int = field(default=1, metadata={"help": "torch CPU threads"})
@@ -171,8 +172,8 @@ def train(model, tok, cfg, device, gen, mode, eval_seeds) -> list[dict]:
     return curve
 
 
-def warm_up(tok, cfg, device, gen, mode) -> TinyTransformer:
-    model = TinyTransformer(PolicyConfig(tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=32)).to(device)
+def warm_up(tok, cfg, device, gen, mode) -> torch.nn.Module:
+    model = build_model(cfg, tok, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=32).to(device)
     opt, env = torch.optim.AdamW(model.parameters(), lr=cfg.warmup_lr), make_env(cfg, mode)
     per_step = 64 if mode == "truncate" else 64 // (cfg.n_chunks + 1) + 1  # about 64 conversations per step
     for s in range(cfg.warmup_steps):  # constant lr for the first half, then a linear decay to 5%
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(cfg.device)
     start = time.time()
     gen = torch.Generator().manual_seed(cfg.seed)
-    tok = CharTokenizer(CHARSET)
+    tok = build_tokenizer(cfg, CHARSET)
     eval_seeds = [10**9 + 1000 * cfg.seed + i for i in range(cfg.eval_episodes)]  # streams never used in training
 
     env = make_env(cfg, "truncate")  # best possible truncated reader: right when the fact is in view, else 1 in 10
@@ -208,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     curve = train(agent, tok, cfg, device, gen, "memory", eval_seeds)
     rl_seconds = time.time() - t0
     result = {
-        "capability": "memory", "metric": "final-answer accuracy",
+        "capability": "memory", **policy_record(cfg), "metric": "final-answer accuracy",
         "before": curve[0]["accuracy"], "baseline": baseline_curve[-1]["accuracy"], "after": curve[-1]["accuracy"],
         "baseline_before": baseline_curve[0]["accuracy"], "baseline_ceiling": round(in_view + 0.1 * (1 - in_view), 4),
         "baseline_method": "truncated context of the same size (question + last memory_size+chunk_len characters), same warm-up and GRPO budget",

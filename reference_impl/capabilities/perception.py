@@ -38,7 +38,8 @@ from torch import nn
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
+from reference_impl.core import autocast, pick_device, seed_everything
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.core import selective_log_softmax
 from reference_impl.envs.perception import HEX, KINDS, PerceptionEnv
@@ -48,7 +49,7 @@ QUERY = {"square": "S", "disc": "D", "cross": "X"}
 
 
 @dataclass
-class Config:
+class Config(PolicyFlags):
     quick: bool = False
     """Small CPU configuration used by the tests (about a minute on one core)."""
     seed: int = 1
@@ -89,12 +90,12 @@ QUICK = dict(n_shapes=1, warmup_steps=150, iterations=80, batch=16, group_size=8
 
 
 class VisionPolicy(nn.Module):
-    """A CNN encoder whose 64 feature vectors are prefix embeddings of the tiny transformer."""
+    """A CNN encoder whose 64 feature vectors are prefix embeddings of the language model `lm`."""
 
-    def __init__(self, cfg: PolicyConfig):
+    def __init__(self, lm: nn.Module):
         super().__init__()
-        self.lm = TinyTransformer(cfg)
-        c = cfg.n_embd
+        self.lm = lm
+        c = lm.tok_emb.weight.shape[1]  # the LM's width
         # CoordConv (Liu et al. 2018): two extra input channels hold each pixel's x and y, so the
         # features can say *where* an edge is, which is what a box needs
         self.encoder = nn.Sequential(nn.Conv2d(3, 32, 3, padding=1), nn.GELU(),
@@ -111,8 +112,8 @@ class VisionPolicy(nn.Module):
         return self.lm(None, inputs_embeds=x).logits[:, prefix.shape[1]:]
 
 
-def make_tokenizer() -> CharTokenizer:
-    return CharTokenizer(HEX + "".join(QUERY.values()))
+def make_tokenizer(cfg):
+    return build_tokenizer(cfg, HEX + "".join(QUERY.values()))
 
 
 def sloppy_box(box, margin: int, rng: np.random.Generator) -> str:
@@ -232,17 +233,17 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     t0 = time.time()
-    tok = make_tokenizer()
+    tok = make_tokenizer(cfg)
     env = PerceptionEnv(n_shapes=cfg.n_shapes, noise=cfg.noise)
-    pcfg = PolicyConfig(vocab_size=tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=72)
-    base = VisionPolicy(pcfg).to(device)
+    pcfg = dict(n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=72)
+    base = VisionPolicy(build_model(cfg, tok, **pcfg)).to(device)
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
     supervised(base, tok, env, cfg, device, cfg.warmup_steps, 3e-3, np.random.default_rng(cfg.seed))
     before = evaluate(base, tok, env, cfg, device, gen)
     runs = {"sft": None, "grpo": None} | ({"binary": None} if cfg.binary_baseline else {})
     tokens = 0
     for name in runs:
-        model = VisionPolicy(pcfg).to(device)
+        model = VisionPolicy(build_model(cfg, tok, **pcfg)).to(device)
         model.load_state_dict(base.state_dict())
         rng = np.random.default_rng(cfg.seed + 1)  # the same pictures for every learner
         gen.manual_seed(cfg.seed + 1)
@@ -254,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             tokens += n_tok
         runs[name] = (evaluate(model, tok, env, cfg, device, gen), curve)
     seconds = time.time() - t0
-    line = {"capability": "perception", "metric": "mean_iou", "before": before,
+    line = {"capability": "perception", **policy_record(cfg), "metric": "mean_iou", "before": before,
             "baseline": runs["sft"][0], "after": runs["grpo"][0], "steps": cfg.iterations,
             "seconds": round(seconds, 2), "curve": runs["grpo"][1], "baseline_curve": runs["sft"][1],
             "annotator_iou": annotator_iou(env, cfg), "tokens_per_second": round(tokens / seconds, 1),

@@ -37,7 +37,8 @@ import torch
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
+from reference_impl.core import autocast, pick_device, seed_everything
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.core import token_logprobs
 from reference_impl.envs.planning import ACTIONS, PlanningEnv, greedy_action, greedy_succeeds, manhattan
@@ -47,7 +48,7 @@ POS = "abcdefghijklmnopqrstuvwxy"  # one token per cell of the 5x5 grid
 
 
 @dataclass
-class Config:
+class Config(PolicyFlags):
     quick: bool = False
     """Small CPU configuration used by the tests (about a minute on one core)."""
     paradigm: str = "both"
@@ -95,8 +96,8 @@ class Config:
 QUICK = dict(iterations=60, warmup_steps=120, groups=8, group_size=8, eval_per_layout=8, value_steps=800)
 
 
-def make_tokenizer() -> CharTokenizer:
-    return CharTokenizer(".#TGA" + "".join(ACTIONS) + POS)
+def make_tokenizer(cfg):
+    return build_tokenizer(cfg, ".#TGA" + "".join(ACTIONS) + POS)
 
 
 def pos_token(obs: str, size: int = 5) -> str:
@@ -247,18 +248,18 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     t0 = time.time()
-    tok = make_tokenizer()
-    pcfg = PolicyConfig(vocab_size=tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=28 + 2 * (cfg.max_turns + cfg.depth))
-    base = TinyTransformer(pcfg).to(device)
+    tok = make_tokenizer(cfg)
+    pcfg = dict(n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=28 + 2 * (cfg.max_turns + cfg.depth))
+    base = build_model(cfg, tok, **pcfg).to(device)
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
     warmup(base, tok, cfg, device)
-    line = {"capability": "planning", "metric": "success_rate", "paradigm": cfg.paradigm}
+    line = {"capability": "planning", **policy_record(cfg), "metric": "success_rate", "paradigm": cfg.paradigm}
     tokens = 0
     if cfg.paradigm in ("internal", "both"):
         before, before_hard = evaluate(base, tok, cfg, device, gen)
         res = {}
         for mode in ("myopic", "trajectory"):
-            model = TinyTransformer(pcfg).to(device)
+            model = build_model(cfg, tok, **pcfg).to(device)
             model.load_state_dict(base.state_dict())
             gen.manual_seed(cfg.seed + 1)  # both learners see the same random stream
             curve, n_tok = train(model, tok, cfg, device, mode, gen)

@@ -3,6 +3,7 @@
     rl-atlas run reasoning --quick --engine trl --seed 1
     rl-atlas run tool-use --quick --engine trl
     rl-atlas run self-improvement --quick --engine trl
+    rl-atlas run reasoning --engine trl --task countdown --model Qwen/Qwen2.5-0.5B-Instruct   # a pretrained model
 
 What stays ours: the task, the warm-up and the measurement. Each capability below builds the script's policy
 (always `--policy hf`: TRL trains transformers models), runs the script's own supervised warm-up, and measures
@@ -19,6 +20,12 @@ How each environment reaches TRL:
                     an extra field read by the reward function. (TRL's own `tools=` / `environment_factory=`
                     parse the chat model's tool-call format, e.g. Qwen2.5's <tool_call> JSON; the toy calculator
                     format "[23*17]" is not one of those, so the rollout is handed over whole.)
+
+Pretrained models (`--task countdown | gsm8k`, reasoning only): no warm-up; the prompts are chat messages
+(TRL applies the model's chat template), the answer is read from <answer>...</answer> and scored by
+`envs/text_tasks.py`, and before/after are sampled accuracies on held-out problems. `--data sample` uses the
+problems this project ships instead of the hub data sets; `--completion-tokens N` bounds the answer length;
+`--vllm colocate | server` hands generation to vLLM (TRL's `use_vllm`; vLLM is not part of the `llm` extra).
 
 What TRL's GRPOTrainer cannot express, and where that lives instead (see docs/implementations/engines.md):
   memory, planning, long-horizon: per-turn credit assignment over several model calls (step-level advantages,
@@ -45,6 +52,7 @@ import torch
 
 from reference_impl.core import autocast, pick_device, seed_everything
 from reference_impl.hf import build_model, build_tokenizer, policy_record
+from reference_impl.registry import take_flag
 
 ENGINE_CAPABILITIES = ("reasoning", "self-improvement", "tool-use")
 
@@ -226,6 +234,42 @@ def tool_use(cfg, device, tok, policy, gen, out_dir):
     return measure, [calculator_reward], data, args, {"rollout_func": calculator_rollout}
 
 
+# ---------------------------------------------------------------------------------- pretrained: text tasks
+def text_task(cfg, device, tok, policy, gen, out_dir, task: str, source: str, length: int):
+    from datasets import Dataset
+
+    from reference_impl.core import generate, pad_sequences
+    from reference_impl.envs import text_tasks
+
+    train = text_tasks.load(task, "train", cfg.rl_steps * cfg.prompts_per_step, source)
+    test = text_tasks.load(task, "test", 64 if cfg.quick else 200, source)
+    columns = [k for k in train[0] if k != "prompt"]
+
+    @torch.no_grad()
+    def measure():
+        correct = []
+        for i in range(0, len(test), 32):
+            rows = test[i:i + 32]
+            ids, mask = pad_sequences([tok.chat([{"role": "user", "content": r["prompt"]}]) for r in rows],
+                                      tok.pad_id, side="left", device=device)
+            with autocast(device):
+                ro = generate(policy, ids, mask, length, stop_ids=[tok.eos_id], pad_id=tok.pad_id)
+            for r, resp, m in zip(rows, ro.responses.tolist(), ro.response_mask.tolist()):
+                text = tok.decode([t for t, keep in zip(resp, m) if keep], skip_special=True)
+                correct.append(text_tasks.reward(task, text, r)[1])
+        return {"accuracy": sum(correct) / len(correct)}
+
+    def task_reward(completions, **cols):
+        texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]  # chat or plain completions
+        return [text_tasks.reward(task, t, {k: cols[k][i] for k in columns})[0] for i, t in enumerate(texts)]
+
+    task_reward.__name__ = f"{task}_reward"
+    data = Dataset.from_list([{"prompt": [{"role": "user", "content": r["prompt"]}], **{k: r[k] for k in columns}}
+                              for r in train])
+    args = grpo_args(cfg, device, out_dir, cfg.rl_steps, cfg.prompts_per_step, cfg.group_size, length)
+    return measure, [task_reward], data, args, {}
+
+
 TASKS = {"reasoning": reasoning, "self-improvement": self_improvement, "tool-use": tool_use}
 MODULES = {"reasoning": "reasoning", "self-improvement": "self_improvement", "tool-use": "tool_use"}
 
@@ -238,11 +282,17 @@ def main(capability: str, argv: list[str] | None = None) -> int:
         return 2
     script = importlib.import_module(f"reference_impl.capabilities.{MODULES[capability]}")
     argv = list(argv or [])
-    if any(a == "--policy" or a.startswith("--policy=") for a in argv):
-        i = next(i for i, a in enumerate(argv) if a.startswith("--policy"))
-        value = argv[i].split("=", 1)[1] if "=" in argv[i] else argv[i + 1]
-        if value != "hf":
-            raise SystemExit("--engine trl trains Hugging Face models: use --policy hf (the default with this engine)")
+    task, argv = take_flag(argv, "--task", "toy")
+    source, argv = take_flag(argv, "--data", "hub")
+    length, argv = take_flag(argv, "--completion-tokens", "")
+    vllm, argv = take_flag(argv, "--vllm", "")
+    policy, argv = take_flag(argv, "--policy", "hf")
+    if policy != "hf":
+        raise SystemExit("--engine trl trains Hugging Face models: use --policy hf (the default with this engine)")
+    if task != "toy" and (capability != "reasoning" or task not in ("countdown", "gsm8k")):
+        raise SystemExit("--task countdown | gsm8k goes with reasoning (the toy task is the default)")
+    if vllm not in ("", "colocate", "server"):
+        raise SystemExit("--vllm must be colocate or server")
     cfg = dataclasses.replace(script.parse_config(argv), policy="hf")
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
@@ -250,9 +300,15 @@ def main(capability: str, argv: list[str] | None = None) -> int:
     start = time.time()
     gen = torch.Generator().manual_seed(cfg.seed)
     tok = build_tokenizer(cfg, script.CHARSET)
-    policy = build_model(cfg, tok, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=64).to(device)
+    policy = build_model(cfg, tok, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=64 if task == "toy" else 1024).to(device)
     with tempfile.TemporaryDirectory(prefix="rl-atlas-trl-") as out_dir:
-        measure, rewards, data, args, extra = TASKS[capability](cfg, device, tok, policy, gen, out_dir)
+        if task == "toy":
+            measure, rewards, data, args, extra = TASKS[capability](cfg, device, tok, policy, gen, out_dir)
+        else:
+            length = int(length or (24 if cfg.quick else 512))
+            measure, rewards, data, args, extra = text_task(cfg, device, tok, policy, gen, out_dir, task, source, length)
+        if vllm:
+            args.use_vllm, args.vllm_mode = True, vllm
         before = measure()
         curve = [{"step": 0, **before}]
         trainer = make_trainer(policy, tok, rewards, data, args, **extra)
@@ -264,7 +320,8 @@ def main(capability: str, argv: list[str] | None = None) -> int:
     policy.train()
     key = next(iter(before))
     result = {
-        "capability": capability, "engine": "trl", "metric": f"{key} (the script's evaluate)", **policy_record(cfg),
+        "capability": capability, "engine": "trl", "task": task, **policy_record(cfg),
+        "metric": f"{key} (the script's evaluate)" if task == "toy" else f"sampled {key} on held-out {task} problems",
         "before": before[key], "after": curve[-1][key], "steps": cfg.rl_steps, "seed": cfg.seed, "device": str(device),
         "seconds": round(time.time() - start, 1), "seconds_per_update": round(train_seconds / cfg.rl_steps, 3),
         "tokens_per_second": round(trainer.state.num_input_tokens_seen / train_seconds, 1),
@@ -272,5 +329,10 @@ def main(capability: str, argv: list[str] | None = None) -> int:
     }
     if device.type == "cuda":
         result["peak_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
-    print(json.dumps(result))
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun / accelerate launch: one JSON line
+        print(json.dumps(result))
     return 0
+
+
+if __name__ == "__main__":  # accelerate launch / torchrun -m reference_impl.engines.trl_engine CAPABILITY [flags]
+    sys.exit(main(sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else main("", []))
