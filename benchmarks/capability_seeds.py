@@ -5,7 +5,9 @@
 Each run's JSON line is kept in benchmarks/results/capability_<id>_seeds.json, and for every seed this
 prints whether `after > before` and `after > baseline` held. The module comes from
 `reference_impl.registry.RUNS`, so any script registered there with `main(argv) -> int` works.
-Extra arguments after `--` go to the script unchanged (e.g. `-- --loss dapo`).
+Extra arguments after `--` go to the script unchanged (e.g. `-- --loss dapo`, `-- --policy hf`); with
+`-- --engine trl` the run goes through TRL's GRPOTrainer (`reference_impl/engines/trl_engine.py`), which
+reports no baseline arm.
 """
 
 from __future__ import annotations
@@ -22,15 +24,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reference_impl.registry import RUNS  # noqa: E402
+from reference_impl.registry import RUNS, take_flag  # noqa: E402
 
 
-def run_once(module_name: str, argv: list[str]) -> dict:
+def run_once(module_name: str, argv: list[str], capability: str = "") -> dict:
     """Call `main(argv)` and return the last JSON object it printed on stdout."""
-    module = importlib.import_module(module_name)
+    engine, argv = take_flag(argv, "--engine", "handwritten")
+    if engine == "trl":
+        from reference_impl.engines import trl_engine
+
+        run = lambda a: trl_engine.main(capability, a)  # noqa: E731
+    else:
+        run = importlib.import_module(module_name).main
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        code = module.main(argv)
+        code = run(argv)
     if code != 0:
         raise SystemExit(f"{module_name} {' '.join(argv)} exited with {code}")
     for line in reversed(buffer.getvalue().strip().splitlines()):
@@ -58,10 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     runs, held = [], True
     for seed in args.seeds:
         t0 = time.time()
-        result = run_once(module_name, common + ["--seed", str(seed)])
-        ok_before, ok_base = result["after"] > result["before"], result["after"] > result["baseline"]
+        result = run_once(module_name, common + ["--seed", str(seed)], args.capability)
+        base = result.get("baseline")
+        ok_before, ok_base = result["after"] > result["before"], base is None or result["after"] > base
         held = held and ok_before and ok_base
-        print(f"seed {seed}: before {result['before']:.3f}  baseline {result['baseline']:.3f}  after {result['after']:.3f}"
+        print(f"seed {seed}: before {result['before']:.3f}  baseline {'-' if base is None else f'{base:.3f}'}  "
+              f"after {result['after']:.3f}"
               f"  after>before {ok_before}  after>baseline {ok_base}  ({time.time() - t0:.0f}s)", flush=True)
         runs.append({"seed": seed, **result})
     out = Path(args.out) if args.out else ROOT / "benchmarks" / "results" / f"capability_{args.capability}_seeds.json"

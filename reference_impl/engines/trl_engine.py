@@ -63,6 +63,9 @@ def grpo_args(cfg, device, out_dir: str, steps: int, prompts: int, group: int, m
     from trl import GRPOConfig
 
     loss = getattr(cfg, "loss", "grpo")
+    # transformers >= 5.2x renamed gradient_checkpointing to activation_checkpointing
+    ckpt = "activation_checkpointing" if "activation_checkpointing" in GRPOConfig.__dataclass_fields__ else "gradient_checkpointing"
+    extra.setdefault(ckpt, device.type == "cuda" and cfg.gradient_checkpointing)
     return GRPOConfig(
         output_dir=out_dir, max_steps=steps, per_device_train_batch_size=prompts * group, num_generations=group,
         gradient_accumulation_steps=1, steps_per_generation=1, num_iterations=1,
@@ -71,7 +74,6 @@ def grpo_args(cfg, device, out_dir: str, steps: int, prompts: int, group: int, m
         beta=getattr(cfg, "kl_coef", 0.0), epsilon=getattr(cfg, "eps_low", getattr(cfg, "eps", 0.2)),
         epsilon_high=getattr(cfg, "eps_high", None), temperature=1.0, top_k=0, top_p=1.0,
         max_completion_length=max_len, use_cpu=device.type == "cpu", bf16=device.type == "cuda",
-        gradient_checkpointing=device.type == "cuda" and cfg.gradient_checkpointing,
         report_to="none", save_strategy="no", logging_steps=max(1, steps // 10), disable_tqdm=True,
         seed=cfg.seed, data_seed=cfg.seed, remove_unused_columns=False, dataloader_num_workers=0, **extra)
 

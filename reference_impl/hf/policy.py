@@ -186,7 +186,10 @@ def load_model(source: str, device: torch.device | str = "cpu", lora_rank: int =
     dtype = torch.bfloat16 if (device.type == "cuda" and lora_rank > 0) else torch.float32
     model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, attn_implementation="sdpa")
     if gradient_checkpointing and device.type == "cuda":
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        if hasattr(model, "activation_checkpointing_enable"):  # the name in transformers >= 5.2x
+            model.activation_checkpointing_enable({"use_reentrant": False})
+        else:
+            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     if lora_rank > 0:
         from peft import LoraConfig, get_peft_model
 
