@@ -80,21 +80,14 @@ def main(argv: list[str] | None = None) -> int:
         data = Dataset.from_list([{"prompt": trl_engine.text_prompt(tok, [tok.bos_id] + tok.encode(R.question_text(q))),
                                    "operands": q} for q in qs])
 
-        def arithmetic_reward(completions, operands, **_):
-            out = []
-            for text, ops in zip(completions, operands):
-                env.reset(options={"operands": ops})
-                out.append(env.step(text)[1])
-            return out
-
         with tempfile.TemporaryDirectory() as out_dir, contextlib.redirect_stdout(io.StringIO()):
             one = trl_engine.grpo_args(cfg, device, out_dir, 1, cfg.prompts_per_step, cfg.group_size, cfg.max_new_tokens,
                                        shuffle_dataset=False)
-            trainer = trl_engine.make_trainer(model, tok, [arithmetic_reward], data, one)
+            trainer = trl_engine.make_trainer(model, tok, [trl_engine.arithmetic_reward(env)], data, one)
             trainer.train()  # untimed: one update (first-call allocations)
             timed = trl_engine.grpo_args(cfg, device, out_dir, updates + 1, cfg.prompts_per_step, cfg.group_size,
                                          cfg.max_new_tokens, shuffle_dataset=False)
-            trainer = trl_engine.make_trainer(model, tok, [arithmetic_reward], data, timed)
+            trainer = trl_engine.make_trainer(model, tok, [trl_engine.arithmetic_reward(env)], data, timed)
             t0, c0 = time.perf_counter(), time.process_time()
             trainer.train()
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0

@@ -114,6 +114,19 @@ def text_prompt(tok, ids: list[int]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- reasoning
+def arithmetic_reward(env):
+    """A TRL reward function: each completion's text stepped through the arithmetic environment."""
+
+    def arithmetic_reward(completions, operands, **_):
+        out = []
+        for text, ops in zip(completions, operands):
+            env.reset(options={"operands": ops})
+            out.append(env.step(text)[1])
+        return out
+
+    return arithmetic_reward
+
+
 def reasoning(cfg, device, tok, policy, gen, out_dir):
     from datasets import Dataset
 
@@ -130,18 +143,11 @@ def reasoning(cfg, device, tok, policy, gen, out_dir):
     def measure():
         return {"accuracy": R.evaluate(policy, tok, env, eval_qs, cfg, device)["accuracy"]}
 
-    def arithmetic_reward(completions, operands, **_):
-        out = []
-        for text, ops in zip(completions, operands):
-            env.reset(options={"operands": ops})
-            out.append(env.step(text)[1])
-        return out
-
     qs = R.all_questions(cfg, cfg.rl_steps * cfg.prompts_per_step, gen)
     data = Dataset.from_list([{"prompt": text_prompt(tok, [tok.bos_id] + tok.encode(R.question_text(q))),
                                "operands": q} for q in qs])
     args = grpo_args(cfg, device, out_dir, cfg.rl_steps, cfg.prompts_per_step, cfg.group_size, cfg.max_new_tokens)
-    return measure, [arithmetic_reward], data, args, {}
+    return measure, [arithmetic_reward(env)], data, args, {}
 
 
 # ---------------------------------------------------------------------------------------------- self-improvement

@@ -7,13 +7,9 @@ import pytest
 pytest.importorskip("trl", reason="the `llm` extra is not installed")
 
 from rl_atlas.cli import main as cli
+from tests.hf.test_hf_capabilities import FEW as ALL
 
-FEW = {
-    "reasoning": "--warmup-steps 3 --rl-steps 2 --prompts-per-step 2 --group-size 4 --eval-samples 1 --eval-every 1",
-    "tool-use": "--warmup-steps 3 --rl-steps 2 --prompts-per-step 2 --group-size 4 --eval-questions 8 --eval-every 1",
-    "self-improvement": "--warmup-steps 3 --test-questions 4 --rl-steps 2 --prompts-per-step 2 --group-size 4 "
-                        "--eval-samples 2 --eval-every 1",
-}
+FEW = {c: ALL[c] for c in ("reasoning", "tool-use", "self-improvement")}  # what --engine trl covers
 
 
 def _run(capsys, argv):
