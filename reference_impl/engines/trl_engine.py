@@ -31,6 +31,8 @@ What TRL's GRPOTrainer cannot express, and where that lives instead (see docs/im
   memory, planning, long-horizon: per-turn credit assignment over several model calls (step-level advantages,
     turn-level rewards, a memory rewritten between calls) -- verl / verl-agent (GiGPO) train these;
   perception: a custom vision encoder feeding prefix embeddings -- TRL supports only hub VLM processors.
+Their environments are still available to GRPOTrainer as reward functions in a single-completion form
+(open-loop plans, whole key sequences, full-context answers, a picture as text): `trl_rewards.py`.
 Departures from the handwritten run: TRL samples with `model.generate`, decays no learning rate (constant
 schedule here), and has no DAPO dynamic-sampling filter.
 """
