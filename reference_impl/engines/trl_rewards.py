@@ -36,6 +36,31 @@ def _text(completion) -> str:
     return text if inner is None else inner
 
 
+def _play(env, completion) -> float:
+    """Step a reset env with one action per character of the completion (whitespace skipped); the return."""
+    total = 0.0
+    for action in "".join(_text(completion).split()):
+        _, r, term, trunc, _ = env.step(action)
+        total += r
+        if term or trunc:
+            break
+    return total
+
+
+def _one_step(env, name: str):
+    """A reward function for one-step episodes: env.reset(seed=row's seed), then the completion as the action."""
+
+    def reward(completions, seed, **_):
+        out = []
+        for completion, s in zip(completions, seed):
+            env.reset(seed=int(s))
+            out.append(env.step(_text(completion).strip())[1])
+        return out
+
+    reward.__name__ = name
+    return reward
+
+
 def planning_reward(n_layouts: int = 16, layout_seed: int = 0, max_turns: int = 12):
     env = PlanningEnv(n_layouts=n_layouts, layout_seed=layout_seed, max_turns=max_turns)
 
@@ -43,13 +68,7 @@ def planning_reward(n_layouts: int = 16, layout_seed: int = 0, max_turns: int = 
         out = []
         for completion, lay in zip(completions, layout):
             env.reset(options={"layout": int(lay)})
-            total = 0.0
-            for move in "".join(_text(completion).split()):  # spaces and newlines between moves are fine
-                _, r, term, trunc, _ = env.step(move)
-                total += r
-                if term or trunc:
-                    break
-            out.append(total)
+            out.append(_play(env, completion))
         return out
 
     return open_loop_plan_reward
@@ -72,13 +91,7 @@ def long_horizon_reward(n_rooms: int = 8, n_keys: int = 4, max_turns: int = 20, 
         out = []
         for completion in completions:
             env.reset()
-            total = 0.0
-            for key in "".join(_text(completion).split()):
-                _, r, term, trunc, _ = env.step(key)
-                total += r
-                if term or trunc:
-                    break
-            out.append(total)
+            out.append(_play(env, completion))
         return out
 
     return key_sequence_reward
@@ -91,16 +104,7 @@ def long_horizon_rows(n: int, n_rooms: int = 8, n_keys: int = 4, max_turns: int 
 
 
 def memory_reward(n_chunks: int = 12, pairs_per_chunk: int = 1):
-    env = ChunkedMemoryEnv(n_chunks, pairs_per_chunk, memory_size=1, mode="truncate")
-
-    def final_answer_reward(completions, seed, **_):
-        out = []
-        for completion, s in zip(completions, seed):
-            env.reset(seed=int(s))
-            out.append(env.step(_text(completion).strip())[1])
-        return out
-
-    return final_answer_reward
+    return _one_step(ChunkedMemoryEnv(n_chunks, pairs_per_chunk, memory_size=1, mode="truncate"), "final_answer_reward")
 
 
 def memory_rows(n: int, n_chunks: int = 12, pairs_per_chunk: int = 1, seed: int = 0) -> list[dict]:
@@ -119,16 +123,7 @@ def image_text(image: np.ndarray) -> str:
 
 
 def perception_reward(n_shapes: int = 2, noise: float = 0.0):
-    env = PerceptionEnv(n_shapes=n_shapes, noise=noise)
-
-    def box_iou_reward(completions, seed, **_):
-        out = []
-        for completion, s in zip(completions, seed):
-            env.reset(seed=int(s))
-            out.append(env.step(_text(completion).strip())[1])
-        return out
-
-    return box_iou_reward
+    return _one_step(PerceptionEnv(n_shapes=n_shapes, noise=noise), "box_iou_reward")
 
 
 def perception_rows(n: int, n_shapes: int = 2, noise: float = 0.0, seed: int = 0) -> list[dict]:
