@@ -23,7 +23,6 @@ import copy
 import io
 import json
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -115,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     import trl as trl_pkg
 
     result = {"device": str(device) if device.type == "cuda" else f"cpu ({platform.machine()})", "torch": torch.__version__,
-              "transformers": transformers.__version__, "trl": trl_pkg.__version__, "model": cfg.model or "tiny-qwen2",
+              "transformers": transformers.__version__, "trl_version": trl_pkg.__version__, "model": cfg.model or "tiny-qwen2",
               "prompts_per_update": cfg.prompts_per_step, "group_size": cfg.group_size,
               "max_new_tokens": cfg.max_new_tokens, "updates_per_round": args.updates, "rounds": args.rounds,
               "ours": s_ours, "trl": s_trl, "ratio_ours_over_trl": ratios,

@@ -18,7 +18,7 @@ the gradient, so the two runs must agree to float precision (AdamW's first step,
 round-off on near-zero gradients).
 
 Backends: gloo on CPU (what the test uses), nccl on cuda (one GPU per process, `LOCAL_RANK`). For real
-training on 8 GPUs or several nodes, launch the TRL engine the same way (see docs/implementations/engines.md):
+training on 8 GPUs or several nodes, launch the TRL engine the same way (see docs/implementations/llm.md):
     accelerate launch --num_processes 8 -m reference_impl.engines.trl_engine reasoning --policy hf
     torchrun --nnodes 2 --nproc_per_node 8 --rdzv_backend c10d --rdzv_endpoint HOST:29500 \\
         -m reference_impl.engines.trl_engine reasoning --policy hf

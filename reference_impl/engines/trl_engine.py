@@ -27,7 +27,7 @@ Pretrained models (`--task countdown | gsm8k`, reasoning only): no warm-up; the 
 problems this project ships instead of the hub data sets; `--completion-tokens N` bounds the answer length;
 `--vllm colocate | server` hands generation to vLLM (TRL's `use_vllm`; vLLM is not part of the `llm` extra).
 
-What TRL's GRPOTrainer cannot express, and where that lives instead (see docs/implementations/engines.md):
+What TRL's GRPOTrainer cannot express, and where that lives instead (see docs/implementations/llm.md):
   memory, planning, long-horizon: per-turn credit assignment over several model calls (step-level advantages,
     turn-level rewards, a memory rewritten between calls) -- verl / verl-agent (GiGPO) train these;
   perception: a custom vision encoder feeding prefix embeddings -- TRL supports only hub VLM processors.
@@ -40,7 +40,6 @@ schedule here), and has no DAPO dynamic-sampling filter.
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import importlib
 import io
@@ -55,9 +54,6 @@ import torch
 from reference_impl.core import autocast, pick_device, seed_everything
 from reference_impl.hf import build_model, build_tokenizer, policy_record
 from reference_impl.registry import take_flag
-
-ENGINE_CAPABILITIES = ("reasoning", "self-improvement", "tool-use")
-
 
 def grpo_args(cfg, device, out_dir: str, steps: int, prompts: int, group: int, max_len: int, **extra):
     """A GRPOConfig that mirrors the handwritten update: `prompts` x `group` completions per optimiser step, one
@@ -89,20 +85,16 @@ def make_trainer(policy, tok, rewards, dataset, args, **kwargs):
                        processing_class=tok.hf, **kwargs)
 
 
-class EvalEvery:
-    """A TrainerCallback recording our metric every `every` optimiser steps (and at the last)."""
+def eval_every(every: int, measure, curve: list):
+    """A TrainerCallback appending {"step", **measure()} to `curve` every `every` optimiser steps and at the last."""
+    from transformers import TrainerCallback
 
-    def __init__(self, every: int, measure, curve: list):
-        from transformers import TrainerCallback
+    class EvalEvery(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step % every == 0 or state.global_step == state.max_steps:
+                curve.append({"step": state.global_step, **measure()})
 
-        outer = self
-
-        class _CB(TrainerCallback):
-            def on_step_end(self, args, state, control, **kw):
-                if state.global_step % every == 0 or state.global_step == state.max_steps:
-                    outer.curve.append({"step": state.global_step, **measure()})
-
-        self.curve, self.callback = curve, _CB()
+    return EvalEvery()
 
 
 def text_prompt(tok, ids: list[int]) -> str:
@@ -287,7 +279,7 @@ MODULES = {"reasoning": "reasoning", "self-improvement": "self_improvement", "to
 def main(capability: str, argv: list[str] | None = None) -> int:
     if capability not in TASKS:
         print(f"rl-atlas run: --engine trl covers {', '.join(TASKS)}; {capability} needs multi-turn credit assignment "
-              "or a custom encoder that TRL's GRPOTrainer does not express (see docs/implementations/engines.md)",
+              "or a custom encoder that TRL's GRPOTrainer does not express (see docs/implementations/llm.md)",
               file=sys.stderr)
         return 2
     script = importlib.import_module(f"reference_impl.capabilities.{MODULES[capability]}")
@@ -322,7 +314,7 @@ def main(capability: str, argv: list[str] | None = None) -> int:
         before = measure()
         curve = [{"step": 0, **before}]
         trainer = make_trainer(policy, tok, rewards, data, args, **extra)
-        trainer.add_callback(EvalEvery(cfg.eval_every, measure, curve).callback)
+        trainer.add_callback(eval_every(cfg.eval_every, measure, curve))
         t0 = time.time()
         with contextlib.redirect_stdout(io.StringIO()):  # TRL's log lines; our JSON line is the only output
             trainer.train()
