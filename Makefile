@@ -59,6 +59,7 @@ bench: setup-all ## run the benchmark scripts (catalog, site, sampler, CartPole 
 	$(PY) benchmarks/sampler_speed.py
 	$(PY) benchmarks/cartpole_vs_sb3.py
 	$(PY) benchmarks/gpu_capabilities.py --tiny
+	$(PY) benchmarks/hf_vs_trl.py
 
 schemas: setup ## regenerate the JSON Schemas in schemas/ from the Pydantic models
 	$(ATLAS) schema --write schemas
