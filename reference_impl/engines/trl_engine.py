@@ -4,6 +4,7 @@
     rl-atlas run tool-use --quick --engine trl
     rl-atlas run self-improvement --quick --engine trl
     rl-atlas run reasoning --engine trl --task countdown --model Qwen/Qwen2.5-0.5B-Instruct   # a pretrained model
+    rl-atlas run tool-use --engine trl --task search --device cuda      # search-style tool use, Qwen2.5-0.5B
 
 What stays ours: the task, the warm-up and the measurement. Each capability below builds the script's policy
 (always `--policy hf`: TRL trains transformers models), runs the script's own supervised warm-up, and measures
@@ -21,9 +22,12 @@ How each environment reaches TRL:
                     parse the chat model's tool-call format, e.g. Qwen2.5's <tool_call> JSON; the toy calculator
                     format "[23*17]" is not one of those, so the rollout is handed over whole.)
 
-Pretrained models (`--task countdown | gsm8k`, reasoning only): no warm-up; the prompts are chat messages
-(TRL applies the model's chat template), the answer is read from <answer>...</answer> and scored by
-`envs/text_tasks.py`, and before/after are sampled accuracies on held-out problems. `--data sample` uses the
+Pretrained models (`--task countdown | gsm8k` for reasoning, `--task search` for tool use): no warm-up; the
+prompts are chat messages, the answer is read from <answer>...</answer> and scored by `envs/text_tasks.py` or
+`envs/search.py`, and before/after are sampled accuracies on held-out questions. For Countdown and GSM8K TRL
+applies the chat template and samples; search is multi-turn, so a `rollout_func` runs our sampler, which stops
+a segment on the string "</search>" (`HFTokenizer.stop_on`, however the BPE splits it), appends the retrieved
+passages as ENV tokens (env_mask 0) and resumes, up to the search budget. `--data sample` uses the
 problems this project ships instead of the hub data sets; `--completion-tokens N` bounds the answer length;
 `--vllm colocate | server` hands generation to vLLM (TRL's `use_vllm`; vLLM is not part of the `llm` extra).
 
@@ -40,6 +44,7 @@ schedule here), and has no DAPO dynamic-sampling filter.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import importlib
 import io
@@ -272,6 +277,76 @@ def text_task(cfg, device, tok, policy, gen, out_dir, task: str, source: str, le
     return measure, [task_reward], data, args, {}
 
 
+# ------------------------------------------------------------------------------ pretrained: search tool use
+def search_rollout(policy, tok, env, items: list[int], length: int, device):
+    """Multi-turn episodes on `SearchEnv` questions `items`: generate until "</search>" or eos; a search gets
+    its <information> appended as ENV tokens and generation resumes. Returns TokenBuffers and rewards."""
+    from reference_impl.core import ENV, POLICY, PROMPT, TokenBuffer, generate, pad_sequences
+
+    bufs, envs = [], []
+    for q in items:
+        e = copy.copy(env)  # a shallow copy shares the corpus and keeps its own episode state
+        obs, _ = e.reset(options={"question": q})
+        envs.append(e)
+        bufs.append(TokenBuffer().add(tok.chat([{"role": "user", "content": obs}]), PROMPT))
+    rewards, active, stop = [0.0] * len(items), list(range(len(items))), tok.stop_on(["</search>"])
+    for _ in range(env.max_searches + 1):
+        if not active:
+            break
+        ids, mask = pad_sequences([bufs[i].ids for i in active], tok.pad_id, side="left", device=device)
+        with autocast(device):
+            ro = generate(policy, ids, mask, length, stop_ids=[tok.eos_id], stopping=stop, pad_id=tok.pad_id)
+        still = []
+        for row, i in enumerate(active):
+            seg = [t for t, m in zip(ro.responses[row].tolist(), ro.response_mask[row].tolist()) if m]
+            bufs[i].add(seg, POLICY)
+            _, r, done, _, info = envs[i].step(tok.decode(seg, skip_special=True))
+            rewards[i] += r
+            if not done and seg and seg[-1] != tok.eos_id:
+                bufs[i].add(tok.encode(info["appended"]), ENV)
+                still.append(i)
+        active = still
+    return bufs, rewards
+
+
+def search_task(cfg, device, tok, policy, gen, out_dir, length: int):
+    from datasets import Dataset
+
+    from reference_impl.envs.search import SearchEnv
+
+    env = SearchEnv()
+    order = torch.randperm(len(env.questions), generator=torch.Generator().manual_seed(0)).tolist()
+    test, train = order[: len(order) // 5], order[len(order) // 5:]  # the corpus holds every fact; questions split
+    test = test[: 32 if cfg.quick else len(test)]
+    index = {env.questions[q]["question"]: q for q in range(len(env.questions))}
+    G = cfg.group_size
+
+    @torch.no_grad()
+    def measure():
+        _, rewards = search_rollout(policy, tok, env, test, length, device)
+        return {"accuracy": sum(r > 0 for r in rewards) / len(rewards)}
+
+    def search_rollout_func(prompts, trainer):
+        items = [index[p[-1]["content"].split(" Search with")[0] if isinstance(p, list) else p] for p in prompts[::G]]
+        bufs, rewards = search_rollout(policy, tok, env, [q for q in items for _ in range(G)], length, device)
+        out = {"prompt_ids": [], "completion_ids": [], "logprobs": [], "env_mask": [], "env_reward": rewards}
+        for b in bufs:
+            n = b.roles.index(1) if 1 in b.roles else len(b.ids)  # the first POLICY token ends the prompt
+            out["prompt_ids"].append(b.ids[:n])
+            out["completion_ids"].append(b.ids[n:])
+            out["env_mask"].append([int(r == 1) for r in b.roles[n:]])
+            out["logprobs"].append([0.0] * (len(b.ids) - n))
+        return out
+
+    def search_reward(completions, env_reward, **_):
+        return list(env_reward)
+
+    picks = torch.randint(len(train), (cfg.rl_steps * cfg.prompts_per_step,), generator=gen).tolist()
+    data = Dataset.from_list([{"prompt": env.questions[train[i]]["question"]} for i in picks])
+    args = grpo_args(cfg, device, out_dir, cfg.rl_steps, cfg.prompts_per_step, G, length * (env.max_searches + 1))
+    return measure, [search_reward], data, args, {"rollout_func": search_rollout_func}
+
+
 TASKS = {"reasoning": reasoning, "self-improvement": self_improvement, "tool-use": tool_use}
 MODULES = {"reasoning": "reasoning", "self-improvement": "self_improvement", "tool-use": "tool_use"}
 
@@ -291,8 +366,10 @@ def main(capability: str, argv: list[str] | None = None) -> int:
     policy, argv = take_flag(argv, "--policy", "hf")
     if policy != "hf":
         raise SystemExit("--engine trl trains Hugging Face models: use --policy hf (the default with this engine)")
-    if task != "toy" and (capability != "reasoning" or task not in ("countdown", "gsm8k")):
-        raise SystemExit("--task countdown | gsm8k goes with reasoning (the toy task is the default)")
+    if task != "toy" and (capability, task) not in (("reasoning", "countdown"), ("reasoning", "gsm8k"),
+                                                     ("tool-use", "search")):
+        raise SystemExit("--task countdown | gsm8k goes with reasoning, --task search with tool-use "
+                         "(the toy task is the default)")
     if vllm not in ("", "colocate", "server"):
         raise SystemExit("--vllm must be colocate or server")
     cfg = dataclasses.replace(script.parse_config(argv), policy="hf")
@@ -301,13 +378,15 @@ def main(capability: str, argv: list[str] | None = None) -> int:
     device = pick_device(cfg.device)
     start = time.time()
     gen = torch.Generator().manual_seed(cfg.seed)
-    tok = build_tokenizer(cfg, script.CHARSET)
+    tok = build_tokenizer(cfg, script.CHARSET if task == "toy" else None)  # free text: the tokenizer's own BPE
     policy = build_model(cfg, tok, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=64 if task == "toy" else 1024).to(device)
     with tempfile.TemporaryDirectory(prefix="rl-atlas-trl-") as out_dir:
+        length = int(length or (24 if cfg.quick else 512))
         if task == "toy":
             measure, rewards, data, args, extra = TASKS[capability](cfg, device, tok, policy, gen, out_dir)
+        elif task == "search":
+            measure, rewards, data, args, extra = search_task(cfg, device, tok, policy, gen, out_dir, length)
         else:
-            length = int(length or (24 if cfg.quick else 512))
             measure, rewards, data, args, extra = text_task(cfg, device, tok, policy, gen, out_dir, task, source, length)
         if vllm:
             args.use_vllm, args.vllm_mode = True, vllm

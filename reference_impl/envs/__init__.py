@@ -15,6 +15,7 @@ ENVIRONMENTS: dict[str, str] = {
     "RLAtlas/Planning-v0": "reference_impl.envs.planning:PlanningEnv",
     "RLAtlas/Perception-v0": "reference_impl.envs.perception:PerceptionEnv",
     "RLAtlas/LongHorizon-v0": "reference_impl.envs.long_horizon:LongHorizonEnv",
+    "RLAtlas/Search-v0": "reference_impl.envs.search:SearchEnv",
 }
 
 for _env_id, _entry_point in ENVIRONMENTS.items():

@@ -68,8 +68,9 @@ def _check(cfg) -> None:
         raise SystemExit(f"--policy must be tiny or hf, not {cfg.policy!r}")
 
 
-def build_tokenizer(cfg, chars: str):
-    """CharTokenizer(chars) for --policy tiny; for hf the model's tokenizer, one token per character of `chars`."""
+def build_tokenizer(cfg, chars: str | None):
+    """CharTokenizer(chars) for --policy tiny; for hf the model's tokenizer, one token per character of `chars`
+    (its own BPE when `chars` is None, for free text)."""
     _check(cfg)
     if cfg.policy == "tiny":
         from reference_impl.core import CharTokenizer

@@ -133,18 +133,20 @@ def test_same_batch_same_loss_through_tiny_and_hf_paths(hf):
 
 
 class Scripted(torch.nn.Module):
-    """A stand-in policy that emits a fixed token script (greedy), to test stopping without training."""
+    """A stand-in policy that emits fixed token scripts (greedy), to test stopping and multi-turn rollouts without
+    training: the k-th call of `generate` plays scripts[k] (the last one again once they run out)."""
 
-    def __init__(self, script, vocab):
+    def __init__(self, scripts, vocab):
         super().__init__()
-        self.script, self.vocab, self.prompt_len = script, vocab, None
+        self.scripts, self.vocab, self.prompt_len, self.calls = scripts, vocab, None, 0
 
     def forward(self, idx, attention_mask=None, past_key_values=None, position_ids=None):
-        if past_key_values is None:
-            self.prompt_len = attention_mask.shape[1]
+        if past_key_values is None:  # the prefill of a new generate call
+            self.prompt_len, self.calls = attention_mask.shape[1], self.calls + 1
+        script = self.scripts[min(self.calls, len(self.scripts)) - 1]
         t = attention_mask.shape[1] - self.prompt_len
         logits = torch.zeros(idx.shape[0], idx.shape[1], self.vocab)
-        logits[:, -1, self.script[min(t, len(self.script) - 1)]] = 10.0
+        logits[:, -1, script[min(t, len(script) - 1)]] = 1e4  # certain even when sampled at temperature 1
         return PolicyOutput(logits, None, ())
 
 
@@ -153,7 +155,7 @@ def test_stop_string_split_across_bpe_tokens(hf):
     script = tok.hf.encode("so <answer>12</answer> and more", add_special_tokens=False)
     end = tok.hf.encode("so <answer>12</answer>", add_special_tokens=False)
     assert any("</" in tok.tokens[i] and tok.tokens[i] != "</answer>" for i in script)  # the stop is split
-    model = Scripted(script, tok.vocab_size)
+    model = Scripted([script], tok.vocab_size)
     ids, mask = pad_sequences([[tok.bos_id]], tok.pad_id)
     ro = generate(model, ids, mask, 20, temperature=0.0, stopping=tok.stop_on(["</answer>"]))
     assert tok.decode(ro.responses[0]) == "so <answer>12</answer>" and ro.response_mask.sum() == len(end)
