@@ -78,7 +78,8 @@ def grpo_args(cfg, device, out_dir: str, steps: int, prompts: int, group: int, m
         epsilon_high=getattr(cfg, "eps_high", None), temperature=1.0, top_k=0, top_p=1.0,
         max_completion_length=max_len, use_cpu=device.type == "cpu", bf16=device.type == "cuda",
         report_to="none", save_strategy="no", logging_steps=max(1, steps // 10), disable_tqdm=True,
-        seed=cfg.seed, data_seed=cfg.seed, remove_unused_columns=False, dataloader_num_workers=0, **extra)
+        seed=cfg.seed, data_seed=cfg.seed, remove_unused_columns=False, dataloader_num_workers=0,
+        ddp_find_unused_parameters=False, **extra)
 
 
 def make_trainer(policy, tok, rewards, dataset, args, **kwargs):
