@@ -43,7 +43,7 @@ def test_trl_engine_refuses_the_tiny_policy_and_unknown_tasks():
 @pytest.mark.slow
 def test_trl_reasoning_learns(capsys):
     """GRPOTrainer lifts the warm-up policy's sampled accuracy, measured by the script's own evaluate in the same
-    run. Margin: over seeds 1-5 the gain was at least MARGIN_SEEN (benchmarks/results/capability_reasoning_trl_seeds.json)."""
+    run. Margin 0.2: over seeds 1-5 the gain was 0.38 to 0.63 (benchmarks/results/capability_reasoning_trl_seeds.json)."""
     out = _run(capsys, ["reasoning", "--quick", "--engine", "trl", "--seed", "1"])
     assert out["after"] >= out["before"] + 0.2, out
 
