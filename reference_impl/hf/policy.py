@@ -37,7 +37,8 @@ from reference_impl.core.model import PolicyOutput
 
 
 class _TokenView:
-    """tokens[i] -> the text of token i (what `CharTokenizer.tokens[i]` gives for a character tokenizer)."""
+    """tokens[i] -> the text of token i (what `CharTokenizer.tokens[i]` gives for a character tokenizer); ids past
+    the tokenizer, which a model with padded embedding rows can still sample, read as ""."""
 
     def __init__(self, tok: "HFTokenizer") -> None:
         self._tok = tok
@@ -48,6 +49,9 @@ class _TokenView:
 
     def __len__(self) -> int:
         return self._tok.vocab_size
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
 
 
 class HFTokenizer:

@@ -46,6 +46,7 @@ def test_tokenizer_one_token_per_character_and_bpe(hf):
     ids = tok.encode(text)
     assert len(ids) == len(text) and tok.decode(ids) == text
     assert [tok.tokens[i] for i in ids] == list(text)
+    assert tok.tokens[tok.vocab_size + 7] == "" and len(list(tok.tokens)) == tok.vocab_size  # padded rows, iteration
     bpe = tok.hf.encode("the answer is 391", add_special_tokens=False)
     assert len(bpe) < len("the answer is 391")  # the tokenizer has real merges
     assert tok.token_id("]") == tok.encode("]")[0] and tok.token_id("<|im_end|>") == tok.eos_id
