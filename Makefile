@@ -32,9 +32,9 @@ setup: $(VENV)/bin/activate ## install the catalog tools (no torch)
 setup-site: $(VENV)/bin/activate ## install the catalog tools and the site builder
 	$(PIP) install -q -e '.[site]'
 
-setup-all: $(VENV)/bin/activate ## install everything: site, reference implementations (CPU torch), tests, browser
+setup-all: $(VENV)/bin/activate ## install everything: site, reference implementations (CPU torch), LLM tier, tests, browser
 	@$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q "$(TORCH_CPU)"
-	$(PIP) install -q -e '.[site,rl,bench,test]'
+	$(PIP) install -q -e '.[site,rl,llm,bench,test]'
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser tests"; \
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium (not root?): browser tests will be skipped locally"; }
 
@@ -60,6 +60,7 @@ bench: setup-all ## run the benchmark scripts (catalog, hostile input, site, sam
 	$(PY) benchmarks/sampler_speed.py
 	$(PY) benchmarks/cartpole_vs_sb3.py
 	$(PY) benchmarks/gpu_capabilities.py --tiny
+	$(PY) benchmarks/hf_vs_trl.py
 
 schemas: setup ## regenerate the JSON Schemas in schemas/ from the Pydantic models
 	$(ATLAS) schema --write schemas

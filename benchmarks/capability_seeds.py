@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reference_impl.registry import RUNS  # noqa: E402
+from reference_impl.registry import RUNS, take_flag  # noqa: E402
 
 BUDGET_MINUTES = 30  # target for --all --seeds 101..110 --quick --jobs 2 on a 2-core CPU
 CAPABILITIES = [name for name, (module, _) in RUNS.items() if module.startswith("reference_impl.capabilities.")]
@@ -48,12 +48,19 @@ def parse_seeds(tokens: list[str]) -> list[int]:
     return seeds
 
 
-def run_once(module_name: str, argv: list[str]) -> dict:
-    """Call `main(argv)` and return the last JSON object it printed on stdout."""
-    module = importlib.import_module(module_name)
+def run_once(module_name: str, argv: list[str], capability: str = "") -> dict:
+    """Call `main(argv)` and return the last JSON object it printed on stdout. With `--engine trl` in argv the
+    run goes through TRL's GRPOTrainer (reference_impl/engines/trl_engine.py), which reports no baseline arm."""
+    engine, argv = take_flag(argv, "--engine", "handwritten")
+    if engine == "trl":
+        from reference_impl.engines import trl_engine
+
+        main = lambda a: trl_engine.main(capability, a)  # noqa: E731
+    else:
+        main = importlib.import_module(module_name).main
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        code = module.main(argv)
+        code = main(argv)
     if code != 0:
         raise RuntimeError(f"{module_name} {' '.join(argv)} exited with {code}")
     for line in reversed(buffer.getvalue().strip().splitlines()):
@@ -70,7 +77,7 @@ def _job(capability: str, argv: list[str]) -> dict:
     torch.set_num_threads(1)
     t0 = time.time()
     try:
-        result = run_once(RUNS[capability][0], argv)
+        result = run_once(RUNS[capability][0], argv, capability)
     except Exception as exc:  # a failed run is reported, the others go on
         result = {"error": f"{type(exc).__name__}: {exc}"}
     result["wall_seconds"] = round(time.time() - t0, 1)

@@ -18,3 +18,19 @@ RUNS: dict[str, tuple[str, str]] = {
     "long-horizon": ("reference_impl.capabilities.long_horizon", "turn-level credit assignment vs trajectory-level outcome reward"),
     "collaboration": ("reference_impl.capabilities.collaboration", "two agents (speaker, listener) trained jointly on a team reward (MAGRPO-style GRPO)"),
 }
+
+
+def take_flag(argv: list[str], flag: str, default: str) -> tuple[str, list[str]]:
+    """(value, the other arguments): `flag VALUE` or `flag=VALUE` taken out of argv, else `default`. Used for
+    flags that choose how to run (`--engine`) or belong to an engine, not to the script."""
+    rest, value, i = [], default, 0
+    while i < len(argv):
+        if argv[i] == flag and i + 1 < len(argv):
+            value, i = argv[i + 1], i + 2
+            continue
+        if argv[i].startswith(flag + "="):
+            value = argv[i].split("=", 1)[1]
+        else:
+            rest.append(argv[i])
+        i += 1
+    return value, rest

@@ -527,10 +527,11 @@ def cmd_schema(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from reference_impl.registry import RUNS
+    from reference_impl.registry import RUNS, take_flag
 
     if not args.name or args.name in ("-h", "--help"):
-        print("usage: rl-atlas run NAME [--quick] [--seed N] [--device auto|cpu|cuda] [...]\n\nruns:")
+        print("usage: rl-atlas run NAME [--quick] [--seed N] [--device auto|cpu|cuda] [--policy tiny|hf] [--model ID]\n"
+              "                       [--engine handwritten|trl] [...]\n\nruns:")
         for name, (_, desc) in RUNS.items():
             print(f"  {name:<17} {desc}")
         return 0
@@ -544,13 +545,28 @@ def cmd_run(args) -> int:
               "For a CPU-only torch, install it first: pip install torch --index-url https://download.pytorch.org/whl/cpu",
               file=sys.stderr)
         return 2
+    engine, rest = take_flag(args.args, "--engine", "handwritten")
+    if engine not in ("handwritten", "trl"):
+        print(f"rl-atlas run: --engine must be handwritten or trl, not {engine!r}", file=sys.stderr)
+        return 2
+    needs = ("transformers", "trl", "datasets") if engine == "trl" else (
+        ("transformers", "tokenizers") if take_flag(rest, "--policy", "tiny")[0] == "hf" else ())
+    missing = [m for m in needs if importlib.util.find_spec(m) is None]
+    if missing:
+        why = "--engine trl" if engine == "trl" else "--policy hf"
+        print(f"rl-atlas run: {why} needs {', '.join(missing)}: pip install -e '.[llm]'", file=sys.stderr)
+        return 2
+    if engine == "trl":
+        from reference_impl.engines import trl_engine
+
+        return int(trl_engine.main(args.name, rest) or 0)
     module_name = RUNS[args.name][0]
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         print(f"rl-atlas run: {args.name} is not available ({exc})", file=sys.stderr)
         return 2
-    return int(module.main(args.args) or 0)
+    return int(module.main(rest) or 0)
 
 
 HANDLERS = {"validate": cmd_validate, "query": cmd_query, "export": cmd_export, "show": cmd_show, "stats": cmd_stats, "graph": cmd_graph,

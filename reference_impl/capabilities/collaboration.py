@@ -51,13 +51,14 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
                                  collate, generate, pad_sequences, pick_device, seed_everything, token_logprobs)
 from reference_impl.core.config import parse_config as parse_flags
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.envs.collaboration import CHARSET, LETTERS, CollaborationEnv
 from reference_impl.objectives import grpo
 from reference_impl.objectives.update import policy_update
 
 
 @dataclass
-class Config:
+class Config(PolicyFlags):
     seed: int = field(default=1, metadata={"help": "random seed"})
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
     threads: int = field(default=1, metadata={"help": "torch CPU threads"})
@@ -202,11 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(cfg.device)
     start = time.time()
     gen = torch.Generator().manual_seed(cfg.seed)
-    tok = CharTokenizer(CHARSET)
+    tok = build_tokenizer(cfg, CHARSET)
     train_pairs, held_out = split_pairs(cfg)
     eval_pairs = held_out[: cfg.eval_codes]
-    make = lambda: TinyTransformer(PolicyConfig(tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd,  # noqa: E731
-                                                block_size=16)).to(device)
+    make = lambda: build_model(cfg, tok, n_layer=cfg.n_layer, n_embd=cfg.n_embd,  # noqa: E731
+                                                block_size=16).to(device)
     speaker, listener = make(), make()
 
     # 1. Supervised warm-up of both agents on the ambiguous teacher, training pairs only.
@@ -240,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     clip_fraction = curves.pop("_clip_fraction")
     final = {name: c[-1]["accuracy"] for name, c in curves.items()}
     result = {
-        "capability": "collaboration", "metric": "team accuracy (held-out pairs)",
+        "capability": "collaboration", **policy_record(cfg), "metric": "team accuracy (held-out pairs)",
         "before": before["accuracy"], "baseline": final["single-agent"], "after": final["joint"],
         "baselines": {"single-agent": final["single-agent"], "independent": final["independent"]},
         "greedy": {name: c[-1]["greedy_accuracy"] for name, c in curves.items()} | {"before": before["greedy_accuracy"]},

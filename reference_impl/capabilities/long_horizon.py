@@ -59,11 +59,12 @@ from reference_impl.capabilities.splits import is_held_out
 from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
 from reference_impl.core import token_logprobs
 from reference_impl.core.config import parse_config as parse_flags
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.envs.long_horizon import STATUS, LongHorizonEnv
 
 
 @dataclass
-class Config(PGFlags):
+class Config(PGFlags, PolicyFlags):
     quick: bool = False
     """Small CPU configuration used by the tests (seconds to a minute on one core)."""
     seed: int = 1
@@ -116,8 +117,8 @@ QUICK = dict(iterations=40, groups=6, group_size=8, warmup_steps=40, eval_episod
 ARMS = ("gigpo", "trajectory", "rft")
 
 
-def make_tokenizer(env: LongHorizonEnv) -> CharTokenizer:
-    return CharTokenizer(env.keys + STATUS + "0123456789*")
+def make_tokenizer(cfg, env: LongHorizonEnv):
+    return build_tokenizer(cfg, env.keys + STATUS + "0123456789*")
 
 
 def sample_combinations(cfg: Config, n: int, held_out: bool, rng: np.random.Generator) -> list[int]:
@@ -305,10 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     eval_combos = sample_combinations(cfg, cfg.eval_episodes, True, np.random.default_rng(cfg.seed + 3))
     curve_combos = eval_combos[: cfg.curve_episodes]
     env = LongHorizonEnv(cfg.n_rooms, cfg.n_keys, cfg.max_turns)
-    tok = make_tokenizer(env)
-    pcfg = PolicyConfig(vocab_size=tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd,
+    tok = make_tokenizer(cfg, env)
+    pcfg = dict(n_layer=cfg.n_layer, n_embd=cfg.n_embd,
                         block_size=4 + 3 * cfg.max_turns)
-    base = TinyTransformer(pcfg).to(device)
+    base = build_model(cfg, tok, **pcfg).to(device)
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
     warmup(base, tok, cfg, device)
     before = evaluate(base, tok, cfg, device, gen, eval_combos)
@@ -323,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.time() - t0
     name = {"trajectory": "trajectory-grpo", "rft": "rft"}
     line = {
-        "capability": "long-horizon", "metric": "success_rate", "before": before,
+        "capability": "long-horizon", **policy_record(cfg), "metric": "success_rate", "before": before,
         "baseline": results["trajectory"]["success"], "after": results["gigpo"]["success"],
         "baselines": {name[m]: results[m]["success"] for m in name},
         "baseline_method": "trajectory-level GRPO (the same advantage scale, rollouts and updates, no step-level groups)",

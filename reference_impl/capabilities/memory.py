@@ -59,12 +59,13 @@ from reference_impl.capabilities.splits import pick_seeds
 from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
                                  collate, generate, pad_sequences, pick_device, seed_everything, token_logprobs)
 from reference_impl.core.config import parse_config as parse_flags
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.envs.memory import CHARSET, VALUES, ChunkedMemoryEnv
 from reference_impl.objectives import grpo
 
 
 @dataclass
-class Config(PGFlags):
+class Config(PGFlags, PolicyFlags):
     seed: int = field(default=1, metadata={"help": "random seed"})
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
     threads: int = field(default=1, metadata={"help": "torch CPU threads"})
@@ -205,9 +206,9 @@ def train(model, tok, cfg, device, gen, mode, held, arm: str = "grpo") -> tuple[
     return curve, (sum(clip) / len(clip) if clip else None)
 
 
-def warm_up(tok, cfg, device, gen, mode) -> TinyTransformer:
+def warm_up(tok, cfg, device, gen, mode) -> torch.nn.Module:
     block = max(32, 8 + 2 * cfg.pairs_per_chunk * cfg.n_chunks)  # the full-context reader sees the whole stream
-    model = TinyTransformer(PolicyConfig(tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=block)).to(device)
+    model = build_model(cfg, tok, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=block).to(device)
     opt, env = torch.optim.AdamW(model.parameters(), lr=cfg.warmup_lr), make_env(cfg, mode)
     per_step = 64 if mode != "memory" else 64 // (cfg.n_chunks + 1) + 1  # about 64 conversations per step
     for s in range(cfg.warmup_steps):  # constant lr for the first half, then a linear decay to 5%
@@ -231,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(cfg.device)
     start = time.time()
     gen = torch.Generator().manual_seed(cfg.seed)
-    tok = CharTokenizer(CHARSET)
+    tok = build_tokenizer(cfg, CHARSET)
     held = eval_seeds(cfg, cfg.eval_episodes)  # streams never used in training or warm-up
 
     env = make_env(cfg, "truncate")  # best possible truncated reader: right when the fact is in view, else 1 in 10
@@ -245,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     curve, clip = train(agent, tok, cfg, device, gen, "memory", held)
     rl_seconds = time.time() - t0
     result = {
-        "capability": "memory", "metric": "final-answer accuracy",
+        "capability": "memory", **policy_record(cfg), "metric": "final-answer accuracy",
         "before": curve[0]["accuracy"], "baseline": arms["truncated"][0][-1]["accuracy"], "after": curve[-1]["accuracy"],
         "baselines": {name: c[-1]["accuracy"] for name, (c, _) in arms.items()},
         "baseline_before": arms["truncated"][0][0]["accuracy"], "baseline_ceiling": round(in_view + 0.1 * (1 - in_view), 4),

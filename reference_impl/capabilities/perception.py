@@ -51,6 +51,7 @@ from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, rf
 from reference_impl.capabilities.splits import pick_seeds
 from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
 from reference_impl.core.config import parse_config as parse_flags
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.core import selective_log_softmax
 from reference_impl.envs.perception import HEX, KINDS, PerceptionEnv
 from reference_impl.objectives.grpo import group_advantages
@@ -59,7 +60,7 @@ QUERY = {"square": "S", "disc": "D", "cross": "X"}
 
 
 @dataclass
-class Config(PGFlags):
+class Config(PGFlags, PolicyFlags):
     quick: bool = False
     """Small CPU configuration used by the tests (about a minute on one core)."""
     seed: int = 1
@@ -104,10 +105,10 @@ QUICK = dict(n_shapes=1, warmup_steps=150, iterations=80, batch=16, group_size=8
 class VisionPolicy(nn.Module):
     """A CNN encoder whose 64 feature vectors are prefix embeddings of the tiny transformer."""
 
-    def __init__(self, cfg: PolicyConfig):
+    def __init__(self, lm: nn.Module):
         super().__init__()
-        self.lm = TinyTransformer(cfg)
-        c = cfg.n_embd
+        self.lm = lm
+        c = lm.tok_emb.weight.shape[1]  # the LM's width
         # CoordConv (Liu et al. 2018): two extra input channels hold each pixel's x and y, so the
         # features can say *where* an edge is, which is what a box needs
         self.encoder = nn.Sequential(nn.Conv2d(3, 32, 3, padding=1), nn.GELU(),
@@ -124,8 +125,8 @@ class VisionPolicy(nn.Module):
         return self.lm(None, inputs_embeds=x).logits[:, prefix.shape[1]:]
 
 
-def make_tokenizer() -> CharTokenizer:
-    return CharTokenizer(HEX + "".join(QUERY.values()))
+def make_tokenizer(cfg):
+    return build_tokenizer(cfg, HEX + "".join(QUERY.values()))
 
 
 def sloppy_box(box, margin: int, rng: np.random.Generator) -> str:
@@ -279,10 +280,10 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     t0 = time.time()
-    tok = make_tokenizer()
+    tok = make_tokenizer(cfg)
     env = PerceptionEnv(n_shapes=cfg.n_shapes, noise=cfg.noise)
-    pcfg = PolicyConfig(vocab_size=tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=72)
-    base = VisionPolicy(pcfg).to(device)
+    pcfg = dict(n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=72)
+    base = VisionPolicy(build_model(cfg, tok, **pcfg)).to(device)
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
     supervised(base, tok, env, cfg, device, cfg.warmup_steps, 3e-3, np.random.default_rng(cfg.seed))
     before = evaluate(base, tok, env, cfg, device, gen)
@@ -301,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         runs[name] = (evaluate(model, tok, env, cfg, device, gen), curve, clip)
     seconds = time.time() - t0
     label = {"sft": "sft-annotator", "rft": "rft"} | ({"binary": "grpo-binary-reward"} if "binary" in runs else {})
-    line = {"capability": "perception", "metric": "mean_iou", "before": before,
+    line = {"capability": "perception", **policy_record(cfg), "metric": "mean_iou", "before": before,
             "baseline": runs["sft"][0], "after": runs["grpo"][0], "steps": cfg.iterations, "seed": cfg.seed,
             "baselines": {label[k]: runs[k][0] for k in label},
             "baseline_method": "more supervised training on the sloppy annotator (same pictures and updates)",

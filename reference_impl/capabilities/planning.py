@@ -46,6 +46,7 @@ from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, rf
 from reference_impl.capabilities.splits import is_held_out
 from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
 from reference_impl.core.config import parse_config as parse_flags
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.core import token_logprobs
 from reference_impl.envs.planning import ACTIONS, PlanningEnv, greedy_action, greedy_succeeds, manhattan
 from reference_impl.objectives.grpo import group_advantages
@@ -54,7 +55,7 @@ POS = "abcdefghijklmnopqrstuvwxy"  # one token per cell of the 5x5 grid
 
 
 @dataclass
-class Config(PGFlags):
+class Config(PGFlags, PolicyFlags):
     quick: bool = False
     """Small CPU configuration used by the tests (about a minute on one core)."""
     paradigm: str = "both"
@@ -120,8 +121,8 @@ def split(cfg: Config) -> tuple[list[int], list[int]]:
     return train, held
 
 
-def make_tokenizer() -> CharTokenizer:
-    return CharTokenizer(".#TGA" + "".join(ACTIONS) + POS)
+def make_tokenizer(cfg):
+    return build_tokenizer(cfg, ".#TGA" + "".join(ACTIONS) + POS)
 
 
 def pos_token(obs: str, size: int = 5) -> str:
@@ -280,13 +281,13 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     t0 = time.time()
-    tok = make_tokenizer()
-    pcfg = PolicyConfig(vocab_size=tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=PROMPT_LEN + 2 * (cfg.max_turns + cfg.depth))
-    base = TinyTransformer(pcfg).to(device)
+    tok = make_tokenizer(cfg)
+    pcfg = dict(n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=PROMPT_LEN + 2 * (cfg.max_turns + cfg.depth))
+    base = build_model(cfg, tok, **pcfg).to(device)
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
     train_ids, held_ids = split(cfg)
     warmup(base, tok, cfg, device, train_ids)
-    line = {"capability": "planning", "metric": "success_rate", "paradigm": cfg.paradigm,
+    line = {"capability": "planning", **policy_record(cfg), "metric": "success_rate", "paradigm": cfg.paradigm,
             "held_out": f"{len(held_ids)} of {cfg.n_layouts} layouts (chosen by a hash of the layout), never trained on"}
     tokens = 0
     if cfg.paradigm in ("internal", "both"):

@@ -52,6 +52,7 @@ from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, Ti
                                  collate, frozen_copy, generate, pad_sequences, pick_device, seed_everything,
                                  token_logprobs)
 from reference_impl.core.config import parse_config as parse_flags
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.envs.reasoning import CHARSET, ArithmeticEnv
 from reference_impl.objectives import dapo, grpo, gspo, reinforce, rft
 from reference_impl.objectives.update import policy_update
@@ -61,7 +62,7 @@ ADVANTAGES = ("group", "rloo")
 
 
 @dataclass
-class Config:
+class Config(PolicyFlags):
     seed: int = field(default=1, metadata={"help": "random seed"})
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
     threads: int = field(default=1, metadata={"help": "torch CPU threads"})
@@ -265,9 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(cfg.device)
     start = time.time()
     gen = torch.Generator().manual_seed(cfg.seed)
-    tok = CharTokenizer(CHARSET)
+    tok = build_tokenizer(cfg, CHARSET)
     env = ArithmeticEnv(n_operands=cfg.n_operands, max_operand=cfg.max_operand, max_response_len=cfg.max_new_tokens)
-    model = TinyTransformer(PolicyConfig(tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=64)).to(device)
+    model = build_model(cfg, tok, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=64).to(device)
     train, held = split_questions(cfg)
     eval_qs = held[: cfg.eval_questions]
 
@@ -288,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     curve, after = curves["rl"], curves["rl"][-1]
     finals = {name: curves[arm][-1]["accuracy"] for arm, name in (("sft", "sft"), ("rft", "rft")) if arm in curves}
     result = {
-        "capability": "reasoning", "metric": "sampled accuracy on held-out questions", "loss": cfg.loss,
+        "capability": "reasoning", **policy_record(cfg), "metric": "sampled accuracy on held-out questions", "loss": cfg.loss,
         "advantage": cfg.advantage,
         "before": before["accuracy"], "baseline": finals.get("sft", before["accuracy"]), "after": after["accuracy"],
         "baselines": {**finals, "no-update": before["accuracy"]},

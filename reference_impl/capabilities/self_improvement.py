@@ -49,6 +49,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
                                  collate, frozen_copy, generate, pad_sequences, pick_device, seed_everything, token_logprobs)
 from reference_impl.core.config import parse_config as parse_flags
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.envs.reasoning import parse_response
 from reference_impl.envs.self_improvement import CHARSET, UnlabeledArithmeticEnv, majority_vote
 from reference_impl.objectives import grpo, rft
@@ -58,7 +59,7 @@ ARMS = ("majority", "random-label", "rft-majority", "true-labels")  # the mechan
 
 
 @dataclass
-class Config:
+class Config(PolicyFlags):
     seed: int = field(default=1, metadata={"help": "random seed"})
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
     threads: int = field(default=1, metadata={"help": "torch CPU threads"})
@@ -224,9 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(cfg.device)
     start = time.time()
     gen = torch.Generator().manual_seed(cfg.seed)
-    tok = CharTokenizer(CHARSET)
+    tok = build_tokenizer(cfg, CHARSET)
     env = UnlabeledArithmeticEnv(max_operand=cfg.max_operand, max_votes=cfg.group_size)
-    model = TinyTransformer(PolicyConfig(tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=32)).to(device)
+    model = build_model(cfg, tok, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=32).to(device)
     train_qs, test_qs = split_questions(cfg)
 
     warmup(model, tok, cfg, train_qs, gen, device)
@@ -240,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     curve = curves["majority"]
     others = [a for a in curves if a != "majority"]
     result = {
-        "capability": "self-improvement", "metric": "sampled accuracy vs held-out truth on the unlabeled test questions",
+        "capability": "self-improvement", **policy_record(cfg), "metric": "sampled accuracy vs held-out truth on the unlabeled test questions",
         "before": before["accuracy"], "baseline": curves.get("random-label", curve)[-1]["accuracy"], "after": curve[-1]["accuracy"],
         "baselines": {**{a: curves[a][-1]["accuracy"] for a in others}, "no-update": before["accuracy"]},
         "maj_at_k_before": before["maj_accuracy"], "maj_at_k_after": curve[-1]["maj_accuracy"],

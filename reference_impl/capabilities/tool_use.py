@@ -49,6 +49,7 @@ from reference_impl.core import (ENV, POLICY, PROMPT, CharTokenizer, PolicyConfi
                                  autocast, collate, generate, pad_sequences, pick_device, seed_everything,
                                  token_logprobs)
 from reference_impl.core.config import parse_config as parse_flags
+from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.envs.tool_use import CHARSET, CalculatorToolEnv, tool_result
 from reference_impl.objectives import grpo, rft
 from reference_impl.objectives.update import policy_update
@@ -57,7 +58,7 @@ ARMS = ("masked", "unmasked", "no-tool", "rft")  # the mechanism first
 
 
 @dataclass
-class Config:
+class Config(PolicyFlags):
     seed: int = field(default=1, metadata={"help": "random seed"})
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
     threads: int = field(default=1, metadata={"help": "torch CPU threads"})
@@ -213,8 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(cfg.device)
     start = time.time()
     gen = torch.Generator().manual_seed(cfg.seed)
-    tok = CharTokenizer(CHARSET)
-    model = TinyTransformer(PolicyConfig(tok.vocab_size, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=128)).to(device)
+    tok = build_tokenizer(cfg, CHARSET)
+    model = build_model(cfg, tok, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=128).to(device)
     train, held = split_questions(cfg)
     eval_qs = held[: cfg.eval_questions]
 
@@ -231,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     curve = curves["masked"]
     others = [a for a in curves if a != "masked"]
     result = {
-        "capability": "tool-use", "metric": "sampled accuracy on held-out factor pairs",
+        "capability": "tool-use", **policy_record(cfg), "metric": "sampled accuracy on held-out factor pairs",
         "before": before["accuracy"], "baseline": curves.get("unmasked", curve)[-1]["accuracy"], "after": curve[-1]["accuracy"],
         "baselines": {**{a: curves[a][-1]["accuracy"] for a in others}, "no-update": before["accuracy"]},
         "before_without_tool": before_no_tool["accuracy"],

@@ -25,6 +25,8 @@ Sampling (sampling.py)
     generate(model, prompt_ids, prompt_mask, max_new_tokens, temperature=1.0, top_k=None,
              stop_ids=None, use_cache=True, generator=None, pad_id=0) -> Rollout
         prompts LEFT-padded; temperature <= 0 is greedy; stops early when every row has stopped.
+        stopping=callable((B,T) ids) -> (B,) bool also stops rows (e.g. HFTokenizer.stop_on([...]));
+        positions cumsum(mask)-1 are passed to the model; check_every: host reads of "all stopped".
     Rollout(sequences (B,P+N), attention_mask (B,P+N), response_mask (B,N), logprobs (B,N))
         response_mask: 1 for generated tokens up to and including the first stop token.
         logprobs: log softmax(logits / temperature)[token] (no top-k; greedy records T=1), 0 where masked.

@@ -10,7 +10,7 @@ raw (T = 1) log-probs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import torch
@@ -116,6 +116,8 @@ def generate(
     use_cache: bool = True,
     generator: torch.Generator | None = None,
     pad_id: int = 0,
+    stopping: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    check_every: int | None = None,
 ) -> Rollout:
     """Sample up to `max_new_tokens` for every row of a LEFT-padded prompt batch.
 
@@ -123,22 +125,33 @@ def generate(
     later slots hold `pad_id` with attention/response mask 0. The loop ends early once every
     row has stopped, so N = response length may be below `max_new_tokens`. The model is put in
     eval mode for the call and restored afterwards. Wrap in `core.autocast` for bf16 on GPU.
+
+    `stopping` (optional) maps the sequences so far (B, P+t) to a (B,) bool of rows that have just completed a
+    stop string (e.g. `HFTokenizer.stop_on([...])`); such rows stop like rows that drew a stop id.
+    Positions are passed explicitly, p = cumsum(mask) - 1, so left padding is harmless for any model that
+    takes `position_ids` (the tiny one derives the same). Whether every row has stopped is read on the host
+    only every `check_every` steps (default: every step on cpu, where reading is free; every 8 on cuda, where
+    each read stalls the queue); steps run past the last stop are trimmed at the end.
     """
     was_training = model.training
     model.eval()
     device = prompt_ids.device
     B = prompt_ids.shape[0]
     stops = torch.tensor(sorted(set(stop_ids or ())), dtype=torch.long, device=device)
+    can_stop = bool(stops.numel()) or stopping is not None
+    check_every = check_every or (1 if device.type == "cpu" else 8)
     seq, mask = prompt_ids, prompt_mask.long()
     done = torch.zeros(B, dtype=torch.bool, device=device)
     tokens, logps, alive = [], [], []
     past, step_input = None, prompt_ids
-    for _ in range(max_new_tokens):
+    for step in range(max_new_tokens):
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
         if use_cache:
-            out = model(step_input, attention_mask=mask, past_key_values=past)
+            out = model(step_input, attention_mask=mask, past_key_values=past,
+                        position_ids=positions[:, -step_input.shape[1]:])
             past = out.past_key_values
         else:  # recompute the whole prefix every step (the slow baseline)
-            out = model(seq, attention_mask=mask)
+            out = model(seq, attention_mask=mask, position_ids=positions)
         logits = out.logits[:, -1].float()
         tok = _sample(logits, temperature, top_k, generator)
         scaled = logits / temperature if temperature > 0 and temperature != 1.0 else logits
@@ -152,16 +165,21 @@ def generate(
             done = done | (active & torch.isin(tok, stops))
         seq = torch.cat([seq, tok[:, None]], dim=1)
         mask = torch.cat([mask, active[:, None].long()], dim=1)
+        if stopping is not None:
+            done = done | (active & stopping(seq))
         step_input = tok[:, None]
-        if stops.numel() and bool(done.all()):
+        if can_stop and (step + 1) % check_every == 0 and bool(done.all()):
             break
     model.train(was_training)
     if not tokens:
         empty = prompt_ids.new_zeros(B, 0)
         return Rollout(prompt_ids, mask, empty, empty.float())
+    alive = torch.stack(alive, dim=1)
+    n = int(alive.any(0).nonzero().max()) + 1 if bool(alive.any()) else 0  # drop steps after every row stopped
+    P = prompt_ids.shape[1]
     return Rollout(
-        sequences=seq,
-        attention_mask=mask,
-        response_mask=torch.stack(alive, dim=1).long(),
-        logprobs=torch.stack(logps, dim=1),
+        sequences=seq[:, : P + n],
+        attention_mask=mask[:, : P + n],
+        response_mask=alive[:, :n].long(),
+        logprobs=torch.stack(logps, dim=1)[:, :n],
     )

@@ -16,6 +16,7 @@ ENVIRONMENTS: dict[str, str] = {
     "RLAtlas/Perception-v0": "reference_impl.envs.perception:PerceptionEnv",
     "RLAtlas/LongHorizon-v0": "reference_impl.envs.long_horizon:LongHorizonEnv",
     "RLAtlas/Collaboration-v0": "reference_impl.envs.collaboration:CollaborationEnv",
+    "RLAtlas/Search-v0": "reference_impl.envs.search:SearchEnv",
 }
 
 for _env_id, _entry_point in ENVIRONMENTS.items():

@@ -7,6 +7,9 @@ digits and ``+``, then ``=`` and the final number (``"=12"`` and ``"7+5=12"`` ar
 Reward (rule-based, as in DeepSeek-R1 style RLVR): ``answer_reward`` when the final number equals the sum,
 plus ``format_reward`` when the response is well formed. A malformed or over-long response earns 0 (the
 format reward is the only shaping) and the observation says why; `step` never raises.
+
+Free text is accepted too, as a chat model writes it: any characters, with the final number inside
+``<answer>...</answer>`` (the last such tag counts), e.g. ``"7 plus 5 is 12. <answer>12</answer>"``.
 """
 
 from __future__ import annotations
@@ -17,14 +20,17 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from reference_impl.envs.text import tagged_number
+
 CHARSET = "0123456789+="
 _WELL_FORMED = re.compile(r"^[0-9+]*=([0-9]{1,4})$")
 
 
 def parse_response(text: str) -> int | None:
-    """Final answer of a response, or None when the response is not well formed."""
+    """Final answer of a response ("[scratch]=ANSWER", or free text with <answer>ANSWER</answer>), or None
+    when the response is not well formed."""
     match = _WELL_FORMED.match(text)
-    return int(match.group(1)) if match else None
+    return int(match.group(1)) if match else tagged_number(text)
 
 
 def score_response(text: str, target: int, answer_reward: float = 1.0, format_reward: float = 0.1) -> tuple[float, bool, bool]:

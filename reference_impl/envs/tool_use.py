@@ -17,16 +17,24 @@ Rewards: 1 for a correct final answer, 0 for a wrong one. Bad actions are penali
 a malformed call (bad expression or bad brackets) costs ``bad_action_penalty`` and returns ``{?}``; a
 malformed final answer ends the episode with ``-bad_action_penalty``; going over ``max_calls`` calls ends
 it with the same penalty.
+
+A chat model's own format is understood as well (any characters around it): a segment holding
+``<tool_call>{"name": "calculator", "arguments": {"expression": "23*17"}}</tool_call>`` is a call, answered
+with ``<tool_response>391</tool_response>``; a segment holding ``<answer>391</answer>`` is the final answer.
 """
 
 from __future__ import annotations
 
 import re
+import string
 
 import gymnasium as gym
 from gymnasium import spaces
 
+from reference_impl.envs.text import tagged, tagged_number, tool_call
+
 CHARSET = "0123456789+-*?[]{}="
+TRANSCRIPT_CHARSET = string.printable  # chat-format transcripts; other characters are shown as "?"
 _CALL = re.compile(r"^\[([0-9+\-*]{1,16})\]$")
 _ANSWER = re.compile(r"^=(-?[0-9]{1,8})$")
 _TERM = re.compile(r"^[0-9]{1,6}$")
@@ -76,7 +84,7 @@ class CalculatorToolEnv(gym.Env):
         self.max_calls, self.tools_enabled = max_calls, tools_enabled
         self.max_segment_len, self.bad_action_penalty = max_segment_len, bad_action_penalty
         self.render_mode, self.noise_len = render_mode, int(noise_len)
-        self.observation_space = spaces.Text(max_length=256, min_length=1, charset=CHARSET)
+        self.observation_space = spaces.Text(max_length=256, min_length=1, charset=TRANSCRIPT_CHARSET)
         self.action_space = spaces.Text(max_length=max_segment_len, min_length=0, charset=CHARSET)
         self.a, self.b = min_operand, min_operand
         self.transcript, self.n_calls = "", 0
@@ -99,7 +107,10 @@ class CalculatorToolEnv(gym.Env):
         return self.transcript, {}
 
     def step(self, action: str):
-        raw = str(action)[: self.max_segment_len]
+        text = str(action)
+        if "<tool_call>" in text or tagged(text) is not None:
+            return self._chat_step(text)
+        raw = text[: self.max_segment_len]
         segment = "".join(c if c in CHARSET else "?" for c in raw)  # unknown characters make it malformed
         if segment.endswith("]"):  # a tool call
             self.n_calls += 1
@@ -114,6 +125,29 @@ class CalculatorToolEnv(gym.Env):
             return self.transcript, -self.bad_action_penalty * bad, False, False, info
         answer = parse_answer(segment)
         self.transcript = (self.transcript + segment)[-self.observation_space.max_length:] or "?"
+        if answer is None:
+            return self.transcript, -self.bad_action_penalty, True, False, {"tool_call": False, "verdict": "malformed answer", "correct": False}
+        correct = answer == self.target
+        return self.transcript, float(correct), True, False, {"tool_call": False, "verdict": "correct" if correct else "wrong answer", "correct": correct}
+
+    def _chat_step(self, text: str):
+        """The chat format: a <tool_call> JSON block (a call) or an <answer> tag (the end)."""
+        text = "".join(c if c in TRANSCRIPT_CHARSET else "?" for c in text)  # same length, printable only
+        if "<tool_call>" in text:
+            self.n_calls += 1
+            call = tool_call(text)
+            expr = call[1].get("expression") if call and call[0] == "calculator" else None
+            value = calculate(str(expr).replace(" ", "")) if (expr is not None and self.tools_enabled) else None
+            result = f"<tool_response>{'?' if value is None else value}</tool_response>"
+            bad = call is None or expr is None or calculate(str(expr).replace(" ", "")) is None
+            self.transcript = (self.transcript + text + result)[-self.observation_space.max_length:]
+            info = {"tool_call": True, "tool_result": result, "verdict": "malformed call" if bad else "tool called"}
+            if self.n_calls > self.max_calls:
+                info["verdict"] = "too many tool calls"
+                return self.transcript, -self.bad_action_penalty, True, False, info
+            return self.transcript, -self.bad_action_penalty * bad, False, False, info
+        answer = tagged_number(text)
+        self.transcript = (self.transcript + text)[-self.observation_space.max_length:]
         if answer is None:
             return self.transcript, -self.bad_action_penalty, True, False, {"tool_call": False, "verdict": "malformed answer", "correct": False}
         correct = answer == self.target

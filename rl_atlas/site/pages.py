@@ -488,6 +488,10 @@ def frameworks_table(ctx: Ctx) -> str:
 
 # -- graph, implementations, explorer data, home and contributing inserts --------------------------
 
+# Hand-written implementation pages that are not about one capability: (docs path, link text).
+IMPLEMENTATION_EXTRAS = [("implementations/llm.md", "Real LLM policies, TRL, several processes, GPUs")]
+
+
 def implementations_page(ctx: Ctx) -> str:
     present = [cid for cid in ctx.cat.capabilities if implementation_src(cid) in ctx.present]
     out = [front_matter(title="Reference implementations"), "# Reference implementations\n",
@@ -501,6 +505,9 @@ def implementations_page(ctx: Ctx) -> str:
     missing = [ctx.cat.capabilities[c].name for c in ctx.cat.capabilities if c not in present]
     if present and missing:
         out.append("\nNot yet written: " + md(", ".join(missing)) + ".")
+    extras = [(src, text) for src, text in IMPLEMENTATION_EXTRAS if src in ctx.present]
+    if extras:
+        out += ["\nAcross capabilities:\n"] + [f"- [{text}]({src})" for src, text in extras]
     return "\n".join(out) + "\n"
 
 
@@ -570,6 +577,7 @@ def build_nav(cat, present: set[str]) -> list:
     if "algorithms/index.md" in present:
         algo_pages.insert(0, "algorithms/index.md")
     impl_pages = [implementation_src(c) for c in cat.capabilities if implementation_src(c) in present]
+    impl_pages += [src for src, _ in IMPLEMENTATION_EXTRAS if src in present]
     return [
         {"Home": "index.md"},
         section("Capabilities", "capabilities/index.md", [term_src("capability", t) for t in cat.capabilities]),

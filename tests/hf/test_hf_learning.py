@@ -1,0 +1,40 @@
+"""The handwritten loops learn with the Hugging Face policy too (the tiny local Qwen2, `--quick --policy hf`).
+
+Same arms and margins as the character-model tests, measured in the same run; the margins held on every seed
+of benchmarks/results/capability_<id>_hf_seeds.json."""
+
+import json
+
+import pytest
+
+pytest.importorskip("transformers", reason="the `llm` extra is not installed")
+
+from rl_atlas.cli import main as cli
+
+
+def _run(capsys, capability):
+    assert cli(["run", capability, "--quick", "--policy", "hf", "--seed", "1", "--device", "cpu"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["policy"] == "hf" and out["model"] == "tiny-qwen2"
+    return out
+
+
+@pytest.mark.slow
+def test_reasoning_hf_learns(capsys):
+    out = _run(capsys, "reasoning")
+    assert out["after"] >= out["before"] + 0.2, out
+    assert out["after"] >= out["baseline"] + 0.2, out
+
+
+@pytest.mark.slow
+def test_tool_use_hf_learns(capsys):
+    out = _run(capsys, "tool-use")
+    assert out["after"] >= out["before"] + 0.3, out
+    assert out["after"] >= out["baseline"] + 0.3, out
+
+
+@pytest.mark.slow
+def test_self_improvement_hf_learns(capsys):
+    out = _run(capsys, "self-improvement")
+    assert out["after"] >= out["before"] + 0.15, out
+    assert out["after"] >= out["baseline"] + 0.15, out
