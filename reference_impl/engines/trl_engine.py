@@ -131,19 +131,22 @@ def reasoning(cfg, device, tok, policy, gen, out_dir):
     from datasets import Dataset
 
     from reference_impl.capabilities import reasoning as R
+    from reference_impl.core import collate
     from reference_impl.envs.reasoning import ArithmeticEnv
 
     env = ArithmeticEnv(n_operands=cfg.n_operands, max_operand=cfg.max_operand, max_response_len=cfg.max_new_tokens)
-    eval_qs = R.all_questions(cfg, 100, torch.Generator().manual_seed(10_000 + cfg.seed))
+    train, held = R.split_questions(cfg)  # the script's split: training questions and held-out ones
+    eval_qs = held[: cfg.eval_questions]
     opt = torch.optim.AdamW(policy.parameters(), lr=cfg.warmup_lr)
     for _ in range(cfg.warmup_steps):  # the script's warm-up on the imperfect teacher
-        qs = R.all_questions(cfg, 64, gen)
-        R.sft_step(policy, opt, tok, qs, [R.teacher(q, cfg, gen) for q in qs], device)
+        qs = R.draw(train, 64, gen)
+        batch = collate(R.demos(tok, qs, [R.teacher(q, cfg, gen) for q in qs]), tok.pad_id, device=device)
+        R.sft_step(policy, opt, batch, device)
 
     def measure():
         return {"accuracy": R.evaluate(policy, tok, env, eval_qs, cfg, device)["accuracy"]}
 
-    qs = R.all_questions(cfg, cfg.rl_steps * cfg.prompts_per_step, gen)
+    qs = R.draw(train, cfg.rl_steps * cfg.prompts_per_step, gen)
     data = Dataset.from_list([{"prompt": text_prompt(tok, [tok.bos_id] + tok.encode(R.question_text(q))),
                                "operands": q} for q in qs])
     args = grpo_args(cfg, device, out_dir, cfg.rl_steps, cfg.prompts_per_step, cfg.group_size, cfg.max_new_tokens)
@@ -155,23 +158,11 @@ def self_improvement(cfg, device, tok, policy, gen, out_dir):
     from datasets import Dataset
 
     from reference_impl.capabilities import self_improvement as S
-    from reference_impl.core import POLICY, PROMPT, TokenBuffer, collate, token_logprobs
     from reference_impl.envs.self_improvement import UnlabeledArithmeticEnv
 
     env = UnlabeledArithmeticEnv(max_operand=cfg.max_operand, max_votes=cfg.group_size)
-    test_qs = S.draw_questions(cfg, cfg.test_questions, torch.Generator().manual_seed(10_000 + cfg.seed))
-    opt = torch.optim.AdamW(policy.parameters(), lr=cfg.warmup_lr)
-    for s in range(cfg.warmup_steps):  # the script's warm-up on the noisy teacher (same schedule)
-        opt.param_groups[0]["lr"] = cfg.warmup_lr * min(1.0, 2 * (1 - s / cfg.warmup_steps) + 0.05)
-        qs = S.draw_questions(cfg, 64, gen)
-        batch = collate([TokenBuffer().add(S.prompt_ids(tok, q), PROMPT).add(tok.encode(S.teacher(q, cfg, gen)) + [tok.eos_id],
-                                                                        POLICY) for q in qs], tok.pad_id, device=device)
-        with autocast(device):
-            logp = token_logprobs(policy, batch.input_ids, batch.attention_mask)
-        loss = -(logp * batch.loss_mask).sum() / batch.loss_mask.sum()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+    train_qs, test_qs = S.split_questions(cfg)  # labelled warm-up questions, unlabelled test questions
+    S.warmup(policy, tok, cfg, train_qs, gen, device)  # the script's own warm-up on the noisy teacher
 
     def measure():
         return S.evaluate(policy, tok, env, test_qs, cfg, device)
@@ -202,20 +193,11 @@ def tool_use(cfg, device, tok, policy, gen, out_dir):
     from reference_impl.capabilities import tool_use as T
     from reference_impl.core import collate
 
-    eval_qs = T.draw_questions(cfg, cfg.eval_questions, torch.Generator().manual_seed(10_000 + cfg.seed))
-    opt = torch.optim.AdamW(policy.parameters(), lr=cfg.warmup_lr)
-    for _ in range(cfg.warmup_steps):  # the script's warm-up: a correct teacher that rarely calls the tool
-        qs = T.draw_questions(cfg, 64, gen)
-        use = (torch.rand(len(qs), generator=gen) < cfg.demo_tool_rate).tolist()
-        batch = collate([T.demonstration(tok, a, b, u) for (a, b), u in zip(qs, use)], tok.pad_id, device=device)
-        with autocast(device):
-            loss = T.masked_nll(policy, batch)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+    train, eval_qs = T.split_questions(cfg)  # training and held-out factor pairs
+    T.warmup(policy, tok, cfg, train, gen, device)  # the script's warm-up: a correct teacher that rarely calls the tool
 
     def measure():
-        return T.evaluate(policy, tok, eval_qs, cfg, device, tools_enabled=True)
+        return T.evaluate(policy, tok, eval_qs, cfg, device, tools_enabled=True, gen=gen)
 
     G = cfg.group_size
 
@@ -236,7 +218,7 @@ def tool_use(cfg, device, tok, policy, gen, out_dir):
     def calculator_reward(completions, env_reward, **_):
         return list(env_reward)
 
-    qs = T.draw_questions(cfg, cfg.rl_steps * cfg.prompts_per_step, gen)
+    qs = T.draw(train, cfg.rl_steps * cfg.prompts_per_step, gen)
     data = Dataset.from_list([{"prompt": f"{a}*{b}?"} for a, b in qs])  # the question; the rollout parses it
     args = grpo_args(cfg, device, out_dir, cfg.rl_steps, cfg.prompts_per_step, G, cfg.segment_tokens * (cfg.max_calls + 1))
     return measure, [calculator_reward], data, args, {"rollout_func": calculator_rollout}

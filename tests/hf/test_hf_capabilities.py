@@ -12,7 +12,7 @@ from rl_atlas.cli import main as cli
 FEW = {
     "reasoning": "--warmup-steps 3 --rl-steps 2 --prompts-per-step 2 --group-size 4 --eval-samples 1 --eval-every 1",
     "tool-use": "--warmup-steps 3 --rl-steps 2 --prompts-per-step 2 --group-size 4 --eval-questions 8 --eval-every 1",
-    "self-improvement": "--warmup-steps 3 --test-questions 4 --rl-steps 2 --prompts-per-step 2 --group-size 4 "
+    "self-improvement": "--warmup-steps 3 --rl-steps 2 --prompts-per-step 2 --group-size 4 "
                         "--eval-samples 2 --eval-every 1",
     "memory": "--warmup-steps 3 --clean-steps 1 --rl-steps 2 --prompts-per-step 2 --group-size 4 --eval-episodes 8 "
               "--eval-every 1",

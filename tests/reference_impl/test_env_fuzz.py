@@ -46,6 +46,7 @@ PENALTY = {
     "RLAtlas/Perception-v0": lambda env, action: env.invalid_penalty,
     "RLAtlas/LongHorizon-v0": lambda env, action: env.invalid_penalty,
     "RLAtlas/Collaboration-v0": _neg("bad_action_penalty"),  # malformed message or malformed answer
+    "RLAtlas/Search-v0": lambda env, action: 0.0,  # no answer, or a search past the limit: the episode pays nothing
 }
 
 noise = st.one_of(
