@@ -14,7 +14,7 @@
  */
 (function () {
   "use strict";
-  var CANDIDATES = 12, SHOWN = 10, HUBS = ["capability", "task", "algorithm"], KINDS = { paper: "paper", capability: "capability", task: "task domain",
+  var CANDIDATES = 30, SHOWN = 10, HUBS = ["capability", "task", "algorithm"], KINDS = { paper: "paper", capability: "capability", task: "task domain",
     algorithm: "algorithm" };
   var me = document.currentScript && document.currentScript.src;
   var base = me ? me.replace(/assets\/js\/search\.js(\?.*)?$/, "") : "./";
