@@ -124,8 +124,9 @@ def test_grpo_learns_beyond_the_teacher(capsys):
     """GRPO against the warm-up policy and against more supervised training on the teacher (the same warm-up
     checkpoint, updates and sequences), all measured in the same run on held-out questions.
     10-seed benchmark (seeds 101..110, --quick): worst after - before = 0.308, worst after - sft =
-    0.158 (both seed 105); the margins asserted below are about half of those. RFT is reported but not asserted
-    (it ties GRPO on this task; see docs/implementations/reasoning.md)."""
+    0.158 (both seed 105). A random seed in the final check of the session (70132) did worse: after - before
+    0.088, after - sft 0.092, so the 10 seeds understate the spread; the margins below are under half of that
+    seed's. RFT is reported but not asserted (it ties GRPO on this task; see docs/implementations/reasoning.md)."""
     seed = _seed()
     out = _run(capsys, ["--quick", "--seed", str(seed), "--device", "cpu"])
     msg = f"seed {seed} (replay with RL_ATLAS_TEST_SEED={seed}): {out['before']=} {out['baselines']=} {out['after']=}"
@@ -133,4 +134,4 @@ def test_grpo_learns_beyond_the_teacher(capsys):
     assert out["after"] - out["baseline"] >= M_SFT, msg
 
 
-M_BEFORE, M_SFT = 0.15, 0.08  # set from the 10-seed benchmark, see the docstring above
+M_BEFORE, M_SFT = 0.04, 0.04  # under half the worst seed seen (70132), see the docstring above
