@@ -75,10 +75,9 @@ def _pin_torch(request):
 def learning_seed(record_property) -> int:
     """A fresh random seed per learning-test run (never a hand-picked one), or $RL_ATLAS_TEST_SEED to replay a
     failure. The seed is recorded in the report; put it in the assertion message too."""
-    import os
-    import random
+    from tests.capabilities._learning import learning_seed as draw
 
-    seed = int(os.environ.get("RL_ATLAS_TEST_SEED") or random.SystemRandom().randrange(1000, 100_000))
+    seed = draw()
     record_property("seed", seed)
     print(f"learning seed {seed} (replay with RL_ATLAS_TEST_SEED={seed})")
     return seed

@@ -8,6 +8,7 @@ from gymnasium.utils.env_checker import check_env
 
 import reference_impl.envs  # noqa: F401  (registers the environments)
 from reference_impl.envs.reasoning import ArithmeticEnv, parse_response, score_response
+from tests.capabilities._learning import learning_seed
 
 
 def test_check_env():
@@ -50,13 +51,6 @@ def _run(capsys, argv):
     assert reasoning.main(argv) == 0
     return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
-
-def _seed() -> int:
-    """RL_ATLAS_TEST_SEED if set, else a fresh random seed (>= 1000, never one the seed benchmark uses)."""
-    import os
-    import random
-
-    return int(os.environ.get("RL_ATLAS_TEST_SEED") or random.SystemRandom().randrange(1000, 100_000))
 
 
 TINY = ["--quick", "--warmup-steps", "5", "--rl-steps", "2", "--eval-samples", "1", "--device", "cpu"]
@@ -127,7 +121,7 @@ def test_grpo_learns_beyond_the_teacher(capsys):
     0.158 (both seed 105). A random seed in the final check of the session (70132) did worse: after - before
     0.088, after - sft 0.092, so the 10 seeds understate the spread; the margins below are under half of that
     seed's. RFT is reported but not asserted (it ties GRPO on this task; see docs/implementations/reasoning.md)."""
-    seed = _seed()
+    seed = learning_seed()
     out = _run(capsys, ["--quick", "--seed", str(seed), "--device", "cpu"])
     msg = f"seed {seed} (replay with RL_ATLAS_TEST_SEED={seed}): {out['before']=} {out['baselines']=} {out['after']=}"
     assert out["after"] - out["before"] >= M_BEFORE, msg

@@ -6,6 +6,7 @@ from gymnasium.utils.env_checker import check_env
 
 import reference_impl.envs  # noqa: F401
 from reference_impl.envs.self_improvement import UnlabeledArithmeticEnv, majority_vote, vote_rewards
+from tests.capabilities._learning import learning_seed
 
 
 def test_check_env():
@@ -50,13 +51,6 @@ def _run(capsys, argv):
     assert self_improvement.main(argv + ["--device", "cpu"]) == 0
     return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
-
-def _seed() -> int:
-    """RL_ATLAS_TEST_SEED if set, else a fresh random seed (>= 1000, never one the seed benchmark uses)."""
-    import os
-    import random
-
-    return int(os.environ.get("RL_ATLAS_TEST_SEED") or random.SystemRandom().randrange(1000, 100_000))
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -104,7 +98,7 @@ def test_majority_vote_reward_raises_true_accuracy(capsys):
     asserted. Seed benchmark (seeds 101..110, --quick, all ten in the final run): worst after - random-label =
     0.041, so that margin is 0.02. After - before was negative on one seed of that run (worst -0.031), so
     beating the warm-up is not asserted per run: on average it gains 0.15 (docs page), not on every seed."""
-    seed = _seed()
+    seed = learning_seed()
     out = _run(capsys, ["--quick", "--seed", str(seed)])
     msg = f"seed {seed} (replay with RL_ATLAS_TEST_SEED={seed}): {out['before']=} {out['baselines']=} {out['after']=}"
     assert out["after"] - out["baseline"] >= M_RANDOM, msg

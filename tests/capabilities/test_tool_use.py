@@ -6,6 +6,7 @@ from gymnasium.utils.env_checker import check_env
 
 import reference_impl.envs  # noqa: F401
 from reference_impl.envs.tool_use import CalculatorToolEnv, calculate, tool_result
+from tests.capabilities._learning import learning_seed
 
 
 def test_check_env():
@@ -161,13 +162,6 @@ def test_ppo_epochs_make_the_clip_act():
     assert out["clip_fraction"] > 0 and out["updates_per_batch"] == 8
 
 
-def _seed() -> int:
-    """RL_ATLAS_TEST_SEED if set, else a fresh random seed (>= 1000, never one the seed benchmark uses)."""
-    import os
-    import random
-
-    return int(os.environ.get("RL_ATLAS_TEST_SEED") or random.SystemRandom().randrange(1000, 100_000))
-
 
 @pytest.mark.slow
 def test_masking_the_tool_output_matters():
@@ -177,7 +171,7 @@ def test_masking_the_tool_output_matters():
     would vanish. 10-seed benchmark (seeds 101..110, --quick): worst after - before = 0.310 (seed 107),
     worst after - unmasked = 0.020 (seed 107;
     seeds 101, 102, 103, 104, 105, 106, 107, 108, 109, 110 finished in time, see the docs page); the margins below are about half of those."""
-    seed = _seed()
+    seed = learning_seed()
     out = _run(["--quick", "--seed", str(seed)])
     msg = f"seed {seed} (replay with RL_ATLAS_TEST_SEED={seed}): {out['before']=} {out['baselines']=} {out['after']=}"
     assert out["after"] - out["before"] >= M_BEFORE, msg
