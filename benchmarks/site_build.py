@@ -57,16 +57,37 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def synthetic_catalog(dst: Path, n: int, seed: int = 0) -> Path:
+TINY_WORDS = ("agent policy reward search tool memory plan reason vision code math web game dialogue multi step "
+              "verifier critic rollout curriculum self play preference long horizon credit").split()
+
+
+def _word_sampler(rng: random.Random, texts: list[str]):
+    """A function drawing k words with the frequencies they have in `texts` (a Zipf-like law, as real text)."""
+    import re
+    from collections import Counter
+
+    counts = Counter(w for t in texts for w in re.findall(r"[A-Za-z][A-Za-z0-9-]+", t.lower()))
+    words, weights = list(counts), list(counts.values())
+    return lambda k: rng.choices(words, weights, k=k)
+
+
+def synthetic_catalog(dst: Path, n: int, seed: int = 0, text: str = "real") -> Path:
     """The real catalog plus generated papers, `n` papers in all. Tags, algorithms and environments are drawn
-    from the real vocabularies so that every page type gets realistic load."""
+    from the real vocabularies so that every page type gets realistic load. Titles and summaries draw their words
+    from the real catalog's titles and summaries with their real frequencies (`text="real"`), so a query word is on
+    as many pages, in proportion, as in the real catalog; `text="tiny"` draws them from 25 common words instead,
+    a worst case where every query word is on most pages and every index chunk holds most of the catalog."""
     from rl_atlas import load_catalog
 
     shutil.copytree(ROOT / "catalog", dst)
     cat = load_catalog(dst, check=False)
     rng = random.Random(seed)
-    words = ("agent policy reward search tool memory plan reason vision code math web game dialogue multi step "
-             "verifier critic rollout curriculum self play preference long horizon credit").split()
+    if text == "tiny":
+        title_words = summary_words = lambda k: [rng.choice(TINY_WORDS) for _ in range(k)]
+    else:
+        title_words = _word_sampler(rng, [p.title for p in cat.papers.values()])
+        summary_words = _word_sampler(rng, [p.summary or "" for p in cat.papers.values()])
+    words = TINY_WORDS
     venues = ["arXiv"] * 6 + ["NeurIPS", "ICLR", "ICML", "ACL", "EMNLP", "COLM", "TMLR", "Findings of ACL",
                               "ICLR 2025 Workshop on Reasoning and Planning"]
     caps, tasks = list(cat.capabilities.values()), list(cat.tasks.values())
@@ -81,7 +102,7 @@ def synthetic_catalog(dst: Path, n: int, seed: int = 0) -> Path:
         name = "".join(w.capitalize() for w in rng.sample(words, 2)) + f"-{i}"
         rec = {
             "id": f"synthetic-{i:05d}",
-            "title": f"{name}: " + " ".join(rng.choice(words) for _ in range(rng.randint(5, 12))).capitalize(),
+            "title": f"{name}: " + " ".join(title_words(rng.randint(5, 12))).capitalize(),
             "authors": [f"Author{rng.randint(0, 3000)} Family{rng.randint(0, 3000)}" for _ in range(rng.randint(1, 8))],
             "year": rng.randint(2016, 2025),
             "venue": rng.choice(venues),
@@ -94,7 +115,7 @@ def synthetic_catalog(dst: Path, n: int, seed: int = 0) -> Path:
             "subcategories": subs,
             "algorithms": rng.sample(algos, min(len(algos), rng.randint(0, 2))),
             "environments": rng.sample(envs, min(len(envs), rng.randint(0, 3))),
-            "summary": "A synthetic record: " + " ".join(rng.choice(words) for _ in range(rng.randint(15, 35))) + ".",
+            "summary": "A synthetic record: " + " ".join(summary_words(rng.randint(15, 35))) + ".",
             # the typed fields the explorer has facets for
             "role": rng.choice(roles),
             "training": training,
@@ -248,6 +269,8 @@ def measure(label: str, catalog: Path, work: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--synthetic", type=int, default=10_000, help="papers in the synthetic catalog (0 to skip)")
+    ap.add_argument("--text", choices=("real", "tiny"), default="real",
+                    help="synthetic titles and summaries: words at the real catalog's frequencies, or 25 words (worst case)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks/results/site_build.json"), help="where to write the JSON")
     args = ap.parse_args()
     machine = {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
@@ -258,8 +281,9 @@ def main() -> None:
         work = Path(tmp)
         results.append(measure("real", ROOT / "catalog", work))
         if args.synthetic:
-            cat = synthetic_catalog(work / "synthetic-catalog", args.synthetic)
-            results.append(measure(f"synthetic-{args.synthetic}", cat, work))
+            cat = synthetic_catalog(work / "synthetic-catalog", args.synthetic, text=args.text)
+            label = f"synthetic-{args.synthetic}" + ("-tiny-vocabulary" if args.text == "tiny" else "")
+            results.append(measure(label, cat, work))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"machine": machine, "results": results}, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

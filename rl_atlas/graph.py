@@ -73,26 +73,79 @@ def _paper_features(g: nx.MultiDiGraph, node: str) -> set[str]:
     return feats
 
 
+# A neighbour shared by more papers than this (a capability at 10,000 works) says little; its share of the score
+# is added only to papers that a rarer neighbour already brought in, so a page costs O(rare users) and not O(N).
+COMMON_FEATURE = 1000
+
+
+class RelatedIndex:
+    """For every non-paper node, the papers that use it (and what introduced it), computed once per graph, so that
+    `related_papers` over every paper costs far less than one scan of the graph per paper. The graph must not
+    change after the index is made."""
+
+    def __init__(self, g: nx.MultiDiGraph):
+        self.graph = g
+        self.users: dict[str, list[str]] = {}
+        self.members: dict[str, frozenset[str]] = {}
+        self.introduced: dict[str, list[str]] = defaultdict(list)
+        for f in g:
+            if f.startswith("paper:"):
+                continue
+            users = sorted({u for u, _ in g.in_edges(f) if u.startswith("paper:")})
+            self.users[f], self.members[f] = users, frozenset(users)
+            if f.startswith(("environment:", "algorithm:", "framework:")):
+                self.introduced[f] = [v for _, v, d in g.out_edges(f, data=True) if d.get("rel") == "introduced_by"]
+
+    def related(self, node: str, k: int) -> list[tuple[str, float]]:
+        mine = _paper_features(self.graph, node)
+        scores: dict[str, float] = defaultdict(float)
+        common = []
+
+        def weight(f: str) -> float:  # kind weight / log(2 + the other papers that share f)
+            others = len(self.users[f]) - (node in self.members[f])
+            return SHARED_WEIGHT.get(f.split(":", 1)[0], 1.0) / math.log(2 + others) if others else 0.0
+
+        for f in sorted(mine, key=lambda f: len(self.users.get(f, ()))):
+            for v in self.introduced.get(f, ()):
+                if v != node:  # the paper that introduced what this paper uses is related to it
+                    scores[v] += 2.0
+            users = self.users.get(f, ())
+            if len(users) > COMMON_FEATURE:
+                common.append(f)
+                continue
+            w = weight(f)
+            for u in users:
+                if u != node:
+                    scores[u] += w
+        for f in common:
+            w, users, members = weight(f), self.users[f], self.members[f]
+            if len(scores) <= k:  # too few candidates from rare neighbours: let the common one bring some in
+                for u in users[: 4 * k]:
+                    if u != node:
+                        scores.setdefault(u, 0.0)
+            for u in scores:
+                if u in members:
+                    scores[u] += w
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        return [(n.split(":", 1)[1], round(s, 3)) for n, s in ranked]
+
+
+_INDEXES: dict[int, RelatedIndex] = {}
+
+
 def related_papers(cat, g: nx.MultiDiGraph, paper_id: str, k: int = 8) -> list[tuple[str, float]]:
-    """Papers sharing the most informative neighbours with `paper_id` (rare shared neighbours count more)."""
+    """Papers sharing the most informative neighbours with `paper_id` (rare shared neighbours count more: each
+    shared neighbour adds its kind's weight divided by log(2 + the other papers that share it); the paper that introduced
+    an environment, algorithm or framework this paper uses adds 2). Neighbours of more than COMMON_FEATURE
+    papers only re-rank the candidates the rarer ones found; below that size the ranking is exact."""
     node = f"paper:{paper_id}"
     if node not in g:
         raise KeyError(paper_id)
-    mine = _paper_features(g, node)
-    scores: dict[str, float] = defaultdict(float)
-    for f in mine:
-        kind = f.split(":", 1)[0]
-        if f.startswith(("environment:", "algorithm:", "framework:")):
-            # the paper that introduced what this paper uses is related to it
-            for _, v, data in g.out_edges(f, data=True):
-                if data.get("rel") == "introduced_by" and v != node:
-                    scores[v] += 2.0
-        users = [u for u, _ in g.in_edges(f) if u.startswith("paper:") and u != node]
-        idf = 1.0 / math.log(2 + len(users)) if users else 0.0
-        for u in users:
-            scores[u] += SHARED_WEIGHT.get(kind, 1.0) * idf
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-    return [(n.split(":", 1)[1], round(s, 3)) for n, s in ranked]
+    index = _INDEXES.get(id(g))
+    if index is None or index.graph is not g:
+        _INDEXES.clear()
+        index = _INDEXES[id(g)] = RelatedIndex(g)
+    return index.related(node, k)
 
 
 def neighbours(g: nx.MultiDiGraph, node: str) -> list[tuple[str, str, str]]:

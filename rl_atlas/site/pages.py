@@ -26,7 +26,7 @@ from .labels import (FRAMEWORK_CATEGORY, INTERACTION, PLACEMENT, REWARD, ROLE, S
                      survey_ref_url, survey_section_url)
 from .listings import FEED, INDEX, RECENT, atlas_inserts, atom_feed, papers_index, recent_page
 from .explorer import FAMILY_NAMES, explorer_assets
-from .search import search_meta
+from .search import HUBS, hubs_json, search_meta
 
 ALGORITHM_PAGES = ["reinforce", "ppo", "grpo", "dpo"]  # docs/algorithms/<id>.md, written by hand
 TABLE_ALGORITHMS = "tables/algorithms.md"
@@ -221,7 +221,7 @@ def paper_page(ctx: Ctx, pid: str) -> str:
         ("ACL Anthology", ext(f"https://aclanthology.org/{ids.acl}/", ids.acl) if ids.acl else ""),
         ("Links", _with_source(p, " · ".join(ext(getattr(links, k), k) for k in ("paper", "code", "model", "website", "dataset")
                                              if getattr(links, k)), "links")),
-        ("Placement", esc(label(PLACEMENT, p.placement))),
+        ("Placement", f'<span class="atlas-boilerplate">{esc(label(PLACEMENT, p.placement))}</span>'),
         ("Added", esc(added.isoformat()) if added else ""),
     ]
     out = [front_matter(title=page_title(p.title), description=page_title(p.summary or p.title)[:300])]
@@ -293,7 +293,8 @@ def _survey_rows(ctx: Ctx, here: str, p) -> str:
     if p.in_companion_list:
         survey.append(("Companion list", "listed"))
     if not survey:
-        return "<p>Not cited by the survey." + (" The atlas added it after the survey." if p.placement == "atlas" else "") + "</p>"
+        return ('<p class="atlas-boilerplate">Not cited by the survey.'
+                + (" The atlas added it after the survey." if p.placement == "atlas" else "") + "</p>")
     return _dl(survey)
 
 
@@ -619,6 +620,7 @@ def generate(cat, present: set[str], docs_dir=None, site_url: str | None = None)
         site.hidden[paper_src(pid)] = paper_page(ctx, pid)
     site.assets.update(explorer_assets(ctx))
     site.search = search_meta(ctx, present)
+    site.assets[HUBS] = hubs_json(site.search)
     site.assets[CHART] = papers_per_year_svg(cat)
     site.inserts["index.md"] = home_inserts(ctx) | atlas_inserts(ctx)
     site.inserts["contributing.md"] = {"schema": schema_reference()}

@@ -2,6 +2,7 @@
 
     search_meta(ctx, present)   {src_uri: {...}} what the theme writes into each page for Pagefind (kind, name,
                                 aliases, year, venue, summary); hooks.py puts it in `page.meta["search"]`
+    hubs_json(meta)             the hub pages' names, kinds and summaries for the search box
     build_index(site_dir)       run Pagefind (the `pagefind[extended]` pip package ships the binary) over the
                                 built site; writes site/pagefind/ (a chunked index: a query fetches only the
                                 chunks of its words, and only the result fragments it shows)
@@ -9,13 +10,15 @@
 The theme (rl_atlas/site/theme/main.html) wraps each page's article in `data-pagefind-body`, so navigation,
 headers and the 404 page are never indexed, and writes a page's aliases (and a hub page's name) as a heavily
 weighted, hidden element, so a query that names a method or a capability finds its page before pages that
-mention it; only hub pages (capability, task, algorithm) carry the `hub` filter, which keeps its index small.
+mention it. The hub pages (capability, task, algorithm) are also listed in assets/data/search-hubs.json
+(`hubs_json`), a few kilobytes, so that the box can show a hub named by one word of a longer query.
 assets/js/search.js is the search box: it loads Pagefind on first use and re-ranks its first results (exact
 name or alias first, then names that contain the query, then hub pages named in the query, then the rest).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import subprocess
@@ -25,8 +28,11 @@ from pathlib import Path
 
 log = logging.getLogger("mkdocs.plugins.rl_atlas")
 
-# Parts of a page that only mention other works in passing: they are shown, but not searched.
-EXCLUDE = [".atlas-papers", ".atlas-related", ".highlight", ".headerlink", ".atlas-envs", "svg", ".md-source-file"]
+# Parts of a page that only mention other works in passing, and the labels and fixed sentences every paper page
+# repeats ("Authors", "What the work does", "Not cited by the survey."): they are shown, but not searched. A word
+# on every one of 10,000 pages would make the index chunk of a query that has it hold all 10,000.
+EXCLUDE = [".atlas-papers", ".atlas-related", ".highlight", ".headerlink", ".atlas-envs", "svg", ".md-source-file",
+           ".atlas-meta th", ".atlas-paper > h2", ".atlas-boilerplate"]
 SUMMARY_CHARS = 240
 
 
@@ -53,6 +59,17 @@ def search_meta(ctx, present: set[str]) -> dict[str, dict]:
             out[src] = {"kind": "algorithm", "name": name, "aliases": [],
                         "summary": _short(f"How {name} works, with the atlas's reference implementation.")}
     return out
+
+
+HUBS = "assets/data/search-hubs.json"
+
+
+def hubs_json(meta: dict[str, dict]) -> str:
+    """The hub pages (capabilities, task domains, algorithms) as one small list that the search box loads with
+    Pagefind: a query that names a hub ("memory agent" names Memory) shows it without a second index search."""
+    hubs = [{"url": src[:-3] + ".html", "kind": m["kind"], "name": m["name"], "summary": m["summary"]}
+            for src, m in sorted(meta.items()) if m["kind"] != "paper"]
+    return json.dumps(hubs, ensure_ascii=False, separators=(",", ":"))
 
 
 def build_index(site_dir: str | Path) -> float:

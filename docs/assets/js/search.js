@@ -9,16 +9,17 @@
  *   2 every word of the query starts a word of a name or alias, or a hub page (capability, task domain,
  *     algorithm) is named in the query ("memory agent" -> Memory)
  *   3 some word does;  4 the query only occurs in the text (a passing mention)
- * and within a tier Pagefind's order holds. Previews show title, year, venue, kind and summary.
+ * and within a tier Pagefind's order holds. Hub pages named in the query come from a small list loaded with
+ * Pagefind (assets/data/search-hubs.json). Previews show title, year, venue, kind and summary.
  * Catalog text reaches the page through textContent only; Pagefind's excerpt is rebuilt from its text and <mark>s.
  */
 (function () {
   "use strict";
-  var CANDIDATES = 30, SHOWN = 10, HUBS = ["capability", "task", "algorithm"], KINDS = { paper: "paper", capability: "capability", task: "task domain",
+  var CANDIDATES = 30, SHOWN = 10, KINDS = { paper: "paper", capability: "capability", task: "task domain",
     algorithm: "algorithm" };
   var me = document.currentScript && document.currentScript.src;
   var base = me ? me.replace(/assets\/js\/search\.js(\?.*)?$/, "") : "./";
-  var pagefind = null, loading = null, seq = 0, shown = [], pending = [];
+  var pagefind = null, hubs = [], loading = null, seq = 0, shown = [], pending = [];
 
   function el(tag, text, attrs) {
     var node = document.createElement(tag);
@@ -27,13 +28,18 @@
     return node;
   }
 
+  /* Pagefind runs in the page (noWorker): its worker script would be a second copy of the search code, 41 KB
+   * more on the first query, for an index whose chunks take milliseconds to score. */
   function load() {
     if (!loading) {
-      loading = import(base + "pagefind/pagefind.js").then(function (pf) {
-        return pf.options({ baseUrl: new URL(base).pathname, excerptLength: 24 }).then(function () {
-          return pf.init ? pf.init() : null;
-        }).then(function () { pagefind = pf; return pf; });
+      var pf = import(base + "pagefind/pagefind.js").then(function (mod) {
+        return mod.options({ baseUrl: new URL(base).pathname, excerptLength: 24, noWorker: true }).then(function () {
+          return mod.init ? mod.init() : null;
+        }).then(function () { return mod; });
       });
+      var hubList = fetch(base + "assets/data/search-hubs.json").then(function (r) { return r.ok ? r.json() : []; })
+        .catch(function () { return []; });
+      loading = Promise.all([pf, hubList]).then(function (both) { pagefind = both[0]; hubs = both[1]; return pagefind; });
     }
     return loading;
   }
@@ -57,25 +63,29 @@
     return covered ? 3 : 4;
   }
 
-  /* Pagefind's first CANDIDATES results, re-ranked; each item {url, data, tier, rank}. A query of several words
-   * also asks, word by word, for hub pages (capabilities, task domains, algorithms) named by a word: the page
-   * "Memory" is about half of "memory agent" even where its text never says "agent". */
+  /* Pagefind's first CANDIDATES results, re-ranked; each item {url, data, tier, rank}. Hub pages (capabilities,
+   * task domains, algorithms: assets/data/search-hubs.json) that the query names are added even when Pagefind
+   * ranks them lower: the page "Memory" is about half of "memory agent" even where its text never says "agent". */
+  function hubData(h) {
+    return { url: new URL(base + h.url).pathname, meta: { kind: h.kind, name: h.name, summary: h.summary }, excerpt: "" };
+  }
+
   function query(q) {
-    var words = norm(q).split(" ").filter(Boolean);
-    return load().then(function (pf) {
-      var hubs = words.length < 2 ? [] : words.map(function (w) {
-        return pf.search(w, { filters: { hub: { any: HUBS } } }).then(function (r) { return r.results.slice(0, 2); });
-      });
-      return Promise.all([pf.search(q)].concat(hubs));
-    }).then(function (all) {
-      var res = all[0], seen = {}, top = [];
-      res.results.slice(0, CANDIDATES).forEach(function (r) { seen[r.id] = 1; top.push(r); });
-      all.slice(1).forEach(function (h) { h.forEach(function (r) { if (!seen[r.id]) { seen[r.id] = 1; top.push(r); } }); });
+    var padded = " " + norm(q) + " ";
+    return load().then(function (pf) { return pf.search(q); }).then(function (res) {
+      var top = res.results.slice(0, CANDIDATES);
       pending = res.results.slice(CANDIDATES);
-      var extra = top.length - Math.min(CANDIDATES, res.results.length);
       return Promise.all(top.map(function (r) { return r.data(); })).then(function (datas) {
-        var items = datas.map(function (d, i) { return { url: d.url, data: d, tier: tier(q, d), rank: i }; })
-          .filter(function (it, i) { return i < top.length - extra || it.tier <= 2; });  // a hub only if it is named
+        var items = datas.map(function (d, i) { return { url: d.url, data: d, tier: tier(q, d), rank: i }; });
+        var seen = {};
+        items.forEach(function (it) { seen[it.url] = 1; });
+        hubs.forEach(function (h) {
+          var d = hubData(h), name = norm(h.name);
+          if (name && padded.indexOf(" " + name + " ") >= 0 && !seen[d.url]) {
+            seen[d.url] = 1;
+            items.push({ url: d.url, data: d, tier: tier(q, d), rank: items.length });
+          }
+        });
         items.sort(function (a, b) { return a.tier - b.tier || hubFirst(a) - hubFirst(b) || a.rank - b.rank; });
         return { total: Math.max(res.results.length, items.length), items: items };
       });
