@@ -95,6 +95,10 @@ _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "del", "della"
               "al", "el", "zu", "y", "e"}
 
 
+# Typed facts that a record placed by the atlas (not by the survey, whose tables are their own source) must source.
+SOURCED_FIELDS = ("algorithms", "base_models", "environments", "frameworks", "reward_type")
+
+
 def check_facts(cat) -> list[Problem]:
     """Consistency of the typed facts (codes CAT030-CAT039)."""
     out: list[Problem] = []
@@ -147,6 +151,11 @@ def check_facts(cat) -> list[Problem]:
             shouted = [w for w in parts[1:] if len(w) >= 2 and w.isalpha() and w.isupper()]
             if odd or shouted:
                 add("papers", rid, ("authors", i), f"author {name!r} looks damaged ({' '.join(odd + shouted)!r})", "CAT037")
+        if p.placement == "atlas":
+            for name in SOURCED_FIELDS:
+                if getattr(p, name) not in (None, [], "") and not p.provenance.get(name):
+                    add("papers", rid, (name,), f"{name!r} has no source: a record the atlas adds says where each typed "
+                        f"fact was read (provenance.{name}), or leaves the field empty", "CAT039")
         if p.role is None:
             add("papers", rid, ("id",), "no `role` (method, environment, framework, algorithm, survey, analysis, model-report, background)", "CAT038")
     for aid, a in sorted(cat.algorithms.items()):

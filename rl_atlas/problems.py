@@ -52,6 +52,7 @@ CODES: dict[str, tuple[str, str]] = {
     "CAT036": ("warning", "the title and an alias write the same name in different casing"),
     "CAT037": ("warning", "an author name looks damaged (a broken-off lower-case part, or a family name in capitals)"),
     "CAT038": ("warning", "a paper record has no role"),
+    "CAT039": ("error", "a record the atlas adds gives a typed fact without its source (provenance)"),
     "CAT101": ("warning", "a work the survey discusses in a section has no summary"),
     "CAT102": ("warning", "survey bibliography number is not in any record"),
 }
