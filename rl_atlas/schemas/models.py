@@ -219,7 +219,7 @@ class Algorithm(_Record):
     paper: RecordId = Field(description="The paper record that introduced the algorithm.")
     aliases: list[Name] = Field(default_factory=list, max_length=50)
     year: Year | None = Field(None, description="Year of the paper that introduced the algorithm (`rl-atlas validate` checks that it equals that record's year).")
-    family: Literal["reinforce", "ppo", "dpo", "grpo"] = Field(description="The family of Table 2 the algorithm belongs to.")
+    family: Literal["reinforce", "ppo", "dpo", "grpo", "other"] = Field(description="The family of Table 2 the algorithm belongs to; `other` for RL outside those four (value-based methods such as Q-learning or IQL, GFlowNets, evolution strategies).")
     objective_type: str | None = Field(None, description="Table 2's objective type.")
     clip: bool | None = Field(None, description="Whether the policy ratio is clipped.")
     kl_penalty: Literal["yes", "no", "adaptive", "scaled"] | None = Field(None, description="Whether a KL penalty to a reference policy is used.")

@@ -31,7 +31,7 @@ EXPLORER_EXPORT = "assets/data/explorer-export.json"
 EXPLORER_ROWS = "assets/data/explorer-rows-{}.json"
 ROWS_CHUNK = 1000  # records per row chunk: a first view of the newest 100 papers fetches one chunk
 
-FAMILY_NAMES = {"reinforce": "REINFORCE", "ppo": "PPO", "grpo": "GRPO", "dpo": "DPO"}
+FAMILY_NAMES = {"reinforce": "REINFORCE", "ppo": "PPO", "grpo": "GRPO", "dpo": "DPO", "other": "Other RL"}
 ROLE_NAMES = {"method": "Method", "environment": "Environment or benchmark", "framework": "Framework",
               "algorithm": "Algorithm", "survey": "Survey", "analysis": "Analysis or position",
               "model-report": "Model or product report", "background": "Background"}

@@ -32,7 +32,7 @@ log = logging.getLogger("mkdocs.plugins.rl_atlas")
 # repeats ("Authors", "What the work does", "Not cited by the survey."): they are shown, but not searched. A word
 # on every one of 10,000 pages would make the index chunk of a query that has it hold all 10,000.
 EXCLUDE = [".atlas-papers", ".atlas-related", ".highlight", ".headerlink", ".atlas-envs", "svg", ".md-source-file",
-           ".atlas-meta th", ".atlas-paper > h2", ".atlas-boilerplate"]
+           ".atlas-meta th", ".atlas-paper > h2", ".atlas-boilerplate", ".atlas-paper .atlas-tags"]
 SUMMARY_CHARS = 240
 
 
