@@ -1,8 +1,9 @@
 /* Site search over Pagefind's chunked index (built by rl_atlas/site/search.py after mkdocs).
  *
- * The box sits in the header of every page. Nothing is fetched until it is used: the first keystroke loads
- * pagefind/pagefind.js, which then fetches only the index chunks of the words typed and the fragments of the
- * results it shows. Pagefind scores the pages (a page's name and aliases carry the highest weight); the first
+ * The box sits in the header of every page. Nothing is fetched until it is used: focusing it loads
+ * pagefind/pagefind.js (whose init starts fetching the WebAssembly and the page list), each keystroke preloads the
+ * index chunks of the words typed so far, and a search 120 ms after the last keystroke fetches the fragments of its
+ * first results. Pagefind scores the pages (a page's name and aliases carry the highest weight); the first
  * CANDIDATES results are then re-ranked in tiers:
  *   0 the query is a page's name or alias ("grpo" -> the GRPO page)
  *   1 a name or alias contains the query as a phrase ("memory agent" -> MemAgent's "... Memory Agent")
@@ -15,7 +16,7 @@
  */
 (function () {
   "use strict";
-  var CANDIDATES = 30, SHOWN = 10, KINDS = { paper: "paper", capability: "capability", task: "task domain",
+  var CANDIDATES = 20, SHOWN = 10, KINDS = { paper: "paper", capability: "capability", task: "task domain",
     algorithm: "algorithm" };
   var me = document.currentScript && document.currentScript.src;
   var base = me ? me.replace(/assets\/js\/search\.js(\?.*)?$/, "") : "./";
@@ -161,7 +162,13 @@
       });
     });
     input.addEventListener("focus", function () { load().catch(function () {}); if (input.value.trim()) panel.hidden = false; });
-    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 120); });
+    input.addEventListener("input", function () {
+      // Pagefind's own pattern: fetch the index chunks of the words typed so far while the box waits for a pause
+      var q = input.value.trim();
+      if (q) load().then(function (pf) { return pf.preload(q); }).catch(function () {});
+      clearTimeout(timer);
+      timer = setTimeout(run, 120);
+    });
     input.addEventListener("keydown", function (ev) {
       if (ev.key === "Escape") { panel.hidden = true; input.blur(); }
       if (ev.key === "Enter") { var first = list.querySelector("a"); if (first) window.location.href = first.href; }
