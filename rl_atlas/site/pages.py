@@ -313,7 +313,7 @@ def _paper_table(ctx: Ctx, here: str, pids: list[str]) -> str:
             f'<th>Algorithm</th><th>Code</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-PAGE_ROWS = 80  # the most paper rows one capability or task page lists (keeps it under 100 KB at any scale)
+PAGE_ROWS = 60  # the most paper rows one capability or task page lists (keeps it under 100 KB at any scale)
 
 
 def _row_limit(n_rows: int, n_tables: int) -> int | None:
@@ -372,9 +372,11 @@ def term_page(ctx: Ctx, tid: str) -> str:
     envs = [e for e in cat.environments.values() if tid in getattr(e, field_name)]
     out.append("## Environments {: #environments }\n")
     if envs:
-        items = "".join(f"<li>{ctx.record_link(here, 'environments', e.id)}"
-                        f"{(' — ' + esc(e.summary)) if e.summary else ''}</li>" for e in sorted(envs, key=lambda e: e.name.lower()))
-        out.append(f'<ul class="atlas-envs">{items}</ul>\n')
+        # names only (each summary is one click away, in the environments table): with every benchmark the field uses
+        # a record, one line each kept a capability page near 100 KB
+        items = " ".join(f'<span class="atlas-chip">{ctx.record_link(here, "environments", e.id)}</span>'
+                         for e in sorted(envs, key=lambda e: e.name.lower()))
+        out.append(f'<p class="atlas-envs">{items}</p>\n')
     else:
         out.append(f"*No environment record exercises this {t.kind} yet.*\n")
     return "\n".join(out)

@@ -176,10 +176,16 @@ def test_graph_view_renders_and_a_click_moves_to_a_neighbourhood(sized, base_url
 
 
 def test_feed_in_the_browser_links_pages_that_load(page, base_url, site_url, typed):
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url))
     page.goto(base_url + "index.html")
-    # the page announces the feed, and the browser fetches and parses it as XML
-    href = page.locator("link[type='application/atom+xml']").get_attribute("href")
-    assert href == "feed.xml"
+    page.wait_for_load_state("networkidle")
+    # the page announces the feed (rel tokens "alternate feed"), and the browser fetches and parses it as XML
+    link = page.locator("link[type='application/atom+xml']")
+    assert link.get_attribute("href") == "feed.xml"
+    assert "alternate" in link.get_attribute("rel").split()
+    # ... without the theme taking the feed link for a language version and fetching the whole sitemap
+    assert not [u for u in fetched if u.endswith("sitemap.xml")], fetched
     links = page.evaluate("""async () => {
         const r = await fetch('feed.xml');
         if (!r.ok || !/xml/.test(r.headers.get('content-type') || '')) return null;
