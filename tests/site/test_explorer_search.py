@@ -10,6 +10,7 @@ import re
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 
 from rl_atlas.facts import venue_family
 from rl_atlas.query import Filters, run_query
@@ -129,8 +130,9 @@ def test_empty_result_explains_and_suggests_a_filter_to_drop(view, base_url, cat
     assert f"({counts[expected_first]} paper" in labels[0]
     drops.first.click()
     assert len(_ids(view)) == counts[expected_first]
-    assert view.locator("#x-empty").is_hidden()
-    assert not view.locator("button[data-format='bibtex']").is_disabled()
+    # the rows are drawn once their chunk has loaded, after the result ids: wait for the drawing, not the ids
+    expect(view.locator("#x-empty")).to_be_hidden()
+    expect(view.locator("button[data-format='bibtex']")).to_be_enabled()
     assert view.problems == []
 
 
