@@ -47,7 +47,7 @@ COVERAGE_TARGETS = {"algorithms": 0.95, "base_models": 0.90, "environments": 0.9
 TRAINING_TARGET = 0.98
 # The floors the catalog has reached and must not fall below (a ratchet: raise them as curation fills the gaps,
 # until they equal the targets). `rl-atlas stats --coverage` exits 1 below a floor; missed targets are reported.
-COVERAGE_FLOORS = {"algorithms": 0.86, "base_models": 0.80, "environments": 0.91}
+COVERAGE_FLOORS = {"algorithms": 0.87, "base_models": 0.81, "environments": 0.92}
 COVERAGE_FIELDS = ("role", "training", "algorithms", "reward_type", "base_models", "environments", "frameworks",
                    "interaction", "code", "venue_published", "provenance")
 
