@@ -99,7 +99,7 @@ class Config(PGFlags, PolicyFlags):
     """Record the training reward every this many iterations."""
 
 
-QUICK = dict(n_shapes=1, warmup_steps=150, iterations=80, batch=16, group_size=8, eval_images=256)
+QUICK = dict(n_shapes=1, warmup_steps=150, iterations=80, batch=8, group_size=8, eval_images=256)
 
 
 class VisionPolicy(nn.Module):

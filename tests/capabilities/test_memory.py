@@ -24,12 +24,12 @@ def test_query_appears_once_and_perfect_memory_wins():
     obs, info = env.reset(seed=3)
     assert _fact(env) == [env.answer]
     for t in range(env.n_chunks):
-        assert obs == f"{env.query}|{env.memory}|{env.chunks[t]}"
+        assert obs == f"{env.memory}|{env.chunks[t]}|{env.query}"
         chunk = env.chunks[t]
         new = env.memory if env.query not in chunk[0::2] else chunk[chunk.index(env.query) + 1] + "_"
         obs, reward, terminated, _, _ = env.step(new)
         assert reward == 0.0 and not terminated
-    assert obs.endswith("|?")
+    assert obs == f"{env.memory}|?|{env.query}"
     _, reward, terminated, _, info = env.step(env.memory[0])
     assert terminated and reward == 1.0 and info["correct"]
 
@@ -38,7 +38,7 @@ def test_truncated_view_is_the_stream_tail():
     env = ChunkedMemoryEnv(n_chunks=4, mode="truncate")
     obs, _ = env.reset(seed=3)
     tail = "".join(env.chunks)[-(env.memory_size + env.chunk_len):]
-    assert obs == f"{env.query}|{tail}|?"
+    assert obs == f"{tail}|?|{env.query}"
     _, reward, terminated, _, _ = env.step(env.answer)
     assert terminated and reward == 1.0
 
@@ -109,7 +109,7 @@ def test_training_and_held_out_streams_are_disjoint():
 def test_full_context_view_is_the_whole_stream():
     env = ChunkedMemoryEnv(n_chunks=4, mode="full")
     obs, _ = env.reset(seed=5)
-    assert obs == f"{env.query}|{''.join(env.chunks)}|?"
+    assert obs == f"{''.join(env.chunks)}|?|{env.query}"
     _, reward, terminated, _, _ = env.step(env.answer)
     assert terminated and reward == 1.0
 
