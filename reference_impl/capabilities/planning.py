@@ -105,7 +105,7 @@ class Config(PGFlags, PolicyFlags):
     """Record the training success rate every this many iterations."""
 
 
-QUICK = dict(iterations=40, warmup_steps=300, n_layouts=200, groups=8, group_size=8, eval_per_layout=2, value_steps=400, lr=5e-4,
+QUICK = dict(iterations=40, warmup_steps=300, n_layouts=200, groups=8, group_size=8, eval_per_layout=2, value_steps=400, lr=1e-3,
              search_layouts=24)
 ARMS = ("trajectory", "myopic", "rft")
 
