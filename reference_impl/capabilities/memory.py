@@ -22,8 +22,11 @@ the other side; every accuracy reported is on held-out streams.
 Setup. A supervised warm-up in two parts. First `clean_steps` updates on an exact teacher, which writes
 the fact (its value, or key and value when memory_size >= 2) when the asked key shows up and keeps its
 memory (``=``) otherwise; this teaches the format and the key lookup, which the tiny model does not pick up
-from noisy demonstrations alone. Then updates on a sloppy teacher that stores the fact only `demo_store`
-(half) of the time, so the warm-up policy often reaches the end with an empty memory and must guess.
+from noisy demonstrations alone. These exact updates read `warmup_episodes` streams each and keep only a
+`keep_share` of the "keep" turns, so that the one "store" turn per stream is not outweighed. Then updates
+(on a third as many streams) on a sloppy teacher that stores the fact only `demo_store` (half) of the
+time, so the warm-up policy often reaches the end with an empty memory and must guess. The one-step
+readers below warm up for the same number of updates on a third as many streams per update.
 From there, the same rollout and update budget for
   * baseline (the ablation): a policy that reads the question plus the last `memory_size + chunk_len`
     characters of the stream (the same context size as the memory agent) and answers at once, trained

@@ -3,8 +3,11 @@
 Task: `RLAtlas/Planning-v0`, 5x5 grids with walls and a trap, where in half of the layouts the
 myopic "step closer to the goal" walker fails. The pool holds `n_layouts` layouts; a hash of each
 layout's content puts a `held_out` share of them aside (`split`): every learner trains on the others
-only, and every number reported is measured on the held-out layouts, which no learner has seen. The tiny transformer reads the grid (25 tokens),
-then alternates one move token `U D L R` with one ENV token naming the cell it now stands on.
+only, and every number reported is measured on the held-out layouts, which no learner has seen.
+The policy sees what is next to it, not the grid (`view`): the four neighbouring cells and the goal's
+direction, five tokens, after `<bos>` and then after each move token `U D L R`. Such a view looks the
+same on every layout, so what is learned on the training layouts can carry over to unseen ones (with
+the whole grid in the prompt the tiny transformer memorised its training layouts instead).
 Everything starts from one supervised warm-up on the myopic walker's own (imperfect) episodes.
 
 Internal driver (this file, `--paradigm internal`): multi-turn RL over whole trajectories, in the
@@ -23,7 +26,8 @@ External guide (`planning_search.py`, `--paradigm external`): the warm-up policy
 proposes moves; a value network trained by TD on environment returns scores them, and a small
 lookahead picks the best. Compared with greedy decoding of the same policy.
 
-Departures from the papers: no KL term, a 25-cell toy world instead of Sokoban/FrozenLake, and the episode reward instead of RAGEN's reasoning format.
+Departures from the papers: no KL term, a 25-cell toy world seen through a local view instead of
+Sokoban/FrozenLake, and the episode reward instead of RAGEN's reasoning format.
 """
 
 from __future__ import annotations
