@@ -6,7 +6,8 @@
 Budget target: the first command (10 seeds x every capability, --quick, 2 processes with one torch thread
 each) must finish in under 30 minutes on a 2-core CPU; the elapsed time is printed at the end, next to that
 target. Each capability's runs (every JSON line its script printed) and their summary are written to
-benchmarks/results/capability_<id>_seeds.json. The summary gives, over seeds, the mean, the spread (sample
+benchmarks/results/capability_<id>_seeds.json (with --all, the elapsed time and every run's wall time also go to
+benchmarks/results/capability_seeds_all.json). The summary gives, over seeds, the mean, the spread (sample
 std and min..max) and the worst seed of `before`, `baseline`, `after` and of every entry of `baselines`,
 and the worst margins after - before and after - baseline (the numbers a learning test's margin may use,
 at about half their size). A markdown table of the summary ends the output (`plot_capabilities.py
@@ -170,6 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(markdown_table(summaries))
     minutes = (time.time() - start) / 60
+    if args.all and not args.out:  # the timing of the whole run, next to the per-capability files
+        (ROOT / "benchmarks" / "results" / "capability_seeds_all.json").write_text(json.dumps({
+            "command": command, "elapsed_minutes": round(minutes, 2), "runs": len(jobs), "jobs": args.jobs,
+            "cpus": os.cpu_count(), "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+            "budget_minutes": BUDGET_MINUTES, "wall_seconds": {cap: [r.get("wall_seconds") for r in json.loads(
+                (ROOT / "benchmarks" / "results" / f"capability_{cap}_seeds.json").read_text())["runs"]] for cap in caps},
+            "summaries": summaries}, indent=1) + "\n")
     print(f"\nelapsed {minutes:.1f} min for {len(jobs)} runs with {args.jobs} job(s)"
           + (f"; target for --all over 10 seeds with 2 jobs on 2 cores: < {BUDGET_MINUTES} min" if args.all else ""))
     return 0

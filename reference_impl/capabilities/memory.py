@@ -4,8 +4,8 @@ Papers: MemAgent (overwrite a fixed-size memory while reading a long input in se
 multi-conversation RL), MEM1 (keep an internal state of constant size across turns, outcome reward).
 
 Task (`ChunkedMemoryEnv`): the question names a key (``c``); the stream has `n_chunks` chunks of key-value
-pairs, and the key's value is in exactly one of them. Turn t shows only ``"c|<memory>|<chunk t>"``; the
-policy writes the next memory (`memory_size` characters). After the last chunk it sees ``"c|<memory>|?"``
+pairs, and the key's value is in exactly one of them. Turn t shows only ``"<memory>|<chunk t>|c"``; the
+policy writes the next memory (`memory_size` characters). After the last chunk it sees ``"<memory>|?|c"``
 and answers one digit. Reward: 1 when right, given only at the end.
 
 Training (GRPO across turns, as MemAgent does). G episodes share the same stream; each episode is
@@ -22,8 +22,11 @@ the other side; every accuracy reported is on held-out streams.
 Setup. A supervised warm-up in two parts. First `clean_steps` updates on an exact teacher, which writes
 the fact (its value, or key and value when memory_size >= 2) when the asked key shows up and keeps its
 memory (``=``) otherwise; this teaches the format and the key lookup, which the tiny model does not pick up
-from noisy demonstrations alone. Then updates on a sloppy teacher that stores the fact only `demo_store`
-(half) of the time, so the warm-up policy often reaches the end with an empty memory and must guess.
+from noisy demonstrations alone. These exact updates read `warmup_episodes` streams each and keep only a
+`keep_share` of the "keep" turns, so that the one "store" turn per stream is not outweighed. Then updates
+(on a third as many streams) on a sloppy teacher that stores the fact only `demo_store` (half) of the
+time, so the warm-up policy often reaches the end with an empty memory and must guess. The one-step
+readers below warm up for the same number of updates on a third as many streams per update.
 From there, the same rollout and update budget for
   * baseline (the ablation): a policy that reads the question plus the last `memory_size + chunk_len`
     characters of the stream (the same context size as the memory agent) and answers at once, trained
@@ -80,6 +83,8 @@ class Config(PGFlags, PolicyFlags):
     n_embd: int = field(default=128, metadata={"help": "transformer width"})
     warmup_steps: int = field(default=2000, metadata={"help": "supervised warm-up updates (both policies)"})
     clean_steps: int = field(default=1000, metadata={"help": "first warm-up updates on exact demonstrations (format and lookup)"})
+    warmup_episodes: int = field(default=24, metadata={"help": "streams per warm-up update, for every reader (the memory agent has n_chunks + 1 conversations per stream)"})
+    keep_share: float = field(default=0.5, metadata={"help": "exact warm-up: share of the 'keep' turns trained on (balances them against the rare 'store' turns)"})
     warmup_lr: float = field(default=3e-3, metadata={"help": "warm-up learning rate"})
     rl_steps: int = field(default=300, metadata={"help": "GRPO updates (both policies)"})
     prompts_per_step: int = field(default=64, metadata={"help": "distinct streams per update"})
@@ -92,8 +97,8 @@ class Config(PGFlags, PolicyFlags):
     eval_every: int = field(default=50, metadata={"help": "evaluate every this many updates"})
 
 
-QUICK = dict(n_chunks=6, n_layer=2, n_embd=64, warmup_steps=1000, clean_steps=600, rl_steps=30, prompts_per_step=16, group_size=8,
-             lr=1e-3, eval_every=5)
+QUICK = dict(n_chunks=6, n_layer=2, n_embd=64, warmup_steps=600, clean_steps=450, warmup_episodes=48, rl_steps=20, prompts_per_step=16, group_size=8,
+             lr=1e-3, eval_every=5, eval_episodes=100, curve_episodes=32)
 
 
 def parse_config(argv) -> Config:
@@ -126,7 +131,7 @@ def conversation(tok, obs: str, response: str) -> TokenBuffer:
 
 def visible_fact(env: ChunkedMemoryEnv, obs: str) -> str | None:
     """The asked key's value when a whole key-value pair of it is inside the truncated view, else None."""
-    tail = obs.split("|")[1]
+    tail = obs.split("|")[0]
     seen = [tail[i + 1] for i in range(len(tail) - 1) if tail[i] == env.query and i % 2 == len(tail) % 2]
     return seen[0] if seen else None
 
@@ -151,7 +156,8 @@ def teacher_episode(tok, env: ChunkedMemoryEnv, seed: int, cfg: Config, gen: tor
         p_write = (1.0 if clean else cfg.demo_store) if match else (0.0 if clean else cfg.demo_overwrite)
         if u < p_write:
             write = pair[1:] if cfg.memory_size == 1 else pair.ljust(cfg.memory_size, "_")  # value, or key+value
-        convs.append(conversation(tok, obs, write))
+        if match or not clean or float(torch.rand(1, generator=gen)) < cfg.keep_share:
+            convs.append(conversation(tok, obs, write))  # clean: about as many "keep" turns as "store" turns
         obs, *_ = env.step(write)
     if cfg.memory_size == 1:
         answer = env.memory if env.memory in VALUES else guess
@@ -210,11 +216,14 @@ def warm_up(tok, cfg, device, gen, mode) -> torch.nn.Module:
     block = max(32, 8 + 2 * cfg.pairs_per_chunk * cfg.n_chunks)  # the full-context reader sees the whole stream
     model = build_model(cfg, tok, n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=block).to(device)
     opt, env = torch.optim.AdamW(model.parameters(), lr=cfg.warmup_lr), make_env(cfg, mode)
-    per_step = 64 if mode != "memory" else 64 // (cfg.n_chunks + 1) + 1  # about 64 conversations per step
+    # the memory agent: warmup_episodes streams per exact update (n_chunks + 1 conversations each), a third
+    # of that per sloppy update; the one-step readers: a third of it throughout (one conversation each)
+    per_step = cfg.warmup_episodes if mode == "memory" else max(1, cfg.warmup_episodes // 3)
     for s in range(cfg.warmup_steps):  # constant lr for the first half, then a linear decay to 5%
         opt.param_groups[0]["lr"] = cfg.warmup_lr * min(1.0, 2 * (1 - s / cfg.warmup_steps) + 0.05)
-        seeds = train_seeds(env, cfg, gen, per_step)
         clean = s < cfg.clean_steps
+        # the sloppy part only sets how often the fact is stored, so a third of the streams suffice there
+        seeds = train_seeds(env, cfg, gen, per_step if clean or mode != "memory" else max(1, per_step // 3))
         batch = collate([c for x in seeds for c in teacher_episode(tok, env, x, cfg, gen, clean)], tok.pad_id, device=device)
         with autocast(device):
             logp = token_logprobs(model, batch.input_ids, batch.attention_mask)

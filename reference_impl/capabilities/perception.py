@@ -99,7 +99,7 @@ class Config(PGFlags, PolicyFlags):
     """Record the training reward every this many iterations."""
 
 
-QUICK = dict(n_shapes=1, warmup_steps=150, iterations=80, batch=16, group_size=8, eval_images=256)
+QUICK = dict(n_shapes=1, warmup_steps=150, iterations=60, batch=16, group_size=8, eval_images=256)
 
 
 class VisionPolicy(nn.Module):
@@ -114,15 +114,19 @@ class VisionPolicy(nn.Module):
         self.encoder = nn.Sequential(nn.Conv2d(3, 32, 3, padding=1), nn.GELU(),
                                      nn.Conv2d(32, c, 3, stride=2, padding=1), nn.GELU(), nn.Conv2d(c, c, 1))
 
-    def forward(self, images: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
-        """images (B, H, W), idx (B, T) -> next-token logits (B, T, V) for the text positions."""
+    def start(self, images: torch.Tensor, idx: torch.Tensor):
+        """The language model's output (logits and cache) over the image prefix followed by the text idx."""
         B, H, W = images.shape
         ys, xs = torch.meshgrid(torch.linspace(-1, 1, H, device=images.device),
                                 torch.linspace(-1, 1, W, device=images.device), indexing="ij")
         planes = torch.stack([images, xs.expand(B, H, W), ys.expand(B, H, W)], 1)
         prefix = self.encoder(planes).flatten(2).transpose(1, 2)  # (B, 64, C)
         x = torch.cat([prefix, self.lm.tok_emb(idx)], 1)  # image features as prefix "tokens"
-        return self.lm(None, inputs_embeds=x).logits[:, prefix.shape[1]:]
+        return self.lm(None, inputs_embeds=x)
+
+    def forward(self, images: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+        """images (B, H, W), idx (B, T) -> next-token logits (B, T, V) for the text positions."""
+        return self.start(images, idx).logits[:, -idx.shape[1]:]
 
 
 def make_tokenizer(cfg):
@@ -177,12 +181,16 @@ def prompts(tok, states) -> torch.Tensor:
 
 @torch.no_grad()
 def sample(model, images, prompt, n_new: int, temperature: float, gen):
-    ids = prompt
-    for _ in range(n_new):
-        logits = model(images, ids)[:, -1].float()
+    """Append n_new sampled tokens (greedy at temperature 0). The picture and the prompt are encoded once;
+    every further token reuses the cached keys and values."""
+    ids, out = prompt, model.start(images, prompt)
+    for t in range(n_new):
+        logits = out.logits[:, -1].float()
         nxt = (torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=gen)
                if temperature > 0 else logits.argmax(-1, keepdim=True))
         ids = torch.cat([ids, nxt], 1)
+        if t < n_new - 1:
+            out = model.lm(nxt, past_key_values=out.past_key_values)
     return ids
 
 

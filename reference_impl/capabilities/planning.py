@@ -3,8 +3,11 @@
 Task: `RLAtlas/Planning-v0`, 5x5 grids with walls and a trap, where in half of the layouts the
 myopic "step closer to the goal" walker fails. The pool holds `n_layouts` layouts; a hash of each
 layout's content puts a `held_out` share of them aside (`split`): every learner trains on the others
-only, and every number reported is measured on the held-out layouts, which no learner has seen. The tiny transformer reads the grid (25 tokens),
-then alternates one move token `U D L R` with one ENV token naming the cell it now stands on.
+only, and every number reported is measured on the held-out layouts, which no learner has seen.
+The policy sees what is next to it, not the grid (`view`): the four neighbouring cells and the goal's
+direction, five tokens, after `<bos>` and then after each move token `U D L R`. Such a view looks the
+same on every layout, so what is learned on the training layouts can carry over to unseen ones (with
+the whole grid in the prompt the tiny transformer memorised its training layouts instead).
 Everything starts from one supervised warm-up on the myopic walker's own (imperfect) episodes.
 
 Internal driver (this file, `--paradigm internal`): multi-turn RL over whole trajectories, in the
@@ -23,7 +26,8 @@ External guide (`planning_search.py`, `--paradigm external`): the warm-up policy
 proposes moves; a value network trained by TD on environment returns scores them, and a small
 lookahead picks the best. Compared with greedy decoding of the same policy.
 
-Departures from the papers: no KL term, a 25-cell toy world instead of Sokoban/FrozenLake, and the episode reward instead of RAGEN's reasoning format.
+Departures from the papers: no KL term, a 25-cell toy world seen through a local view instead of
+Sokoban/FrozenLake, and the episode reward instead of RAGEN's reasoning format.
 """
 
 from __future__ import annotations
@@ -48,10 +52,11 @@ from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, au
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.core import token_logprobs
-from reference_impl.envs.planning import ACTIONS, PlanningEnv, greedy_action, greedy_succeeds, manhattan
+from reference_impl.envs.planning import ACTIONS, MOVES, PlanningEnv, greedy_action, greedy_succeeds, manhattan
 from reference_impl.objectives.grpo import group_advantages
 
-POS = "abcdefghijklmnopqrstuvwxy"  # one token per cell of the 5x5 grid
+COMPASS = "123456789"  # direction to the goal, laid out like a numeric keypad: 8 = straight up, 3 = down-right
+BORDER = "#"  # outside the grid reads as a wall
 
 
 @dataclass
@@ -94,6 +99,8 @@ class Config(PGFlags, PolicyFlags):
     """Lookahead depth of the value-guided search."""
     gamma: float = 0.9
     """Discount of the value network's TD target."""
+    search_layouts: int = 0
+    """External guide: score greedy decoding and both searches on the first this many held-out layouts (0 = all)."""
     n_layer: int = 2
     """Transformer blocks."""
     n_embd: int = 64
@@ -102,7 +109,8 @@ class Config(PGFlags, PolicyFlags):
     """Record the training success rate every this many iterations."""
 
 
-QUICK = dict(iterations=60, warmup_steps=300, n_layouts=96, groups=8, group_size=8, eval_per_layout=4, value_steps=800)
+QUICK = dict(iterations=40, warmup_steps=300, n_layouts=200, groups=8, group_size=8, eval_per_layout=2, value_steps=400, lr=1e-3,
+             search_layouts=24)
 ARMS = ("trajectory", "myopic", "rft")
 
 
@@ -122,30 +130,41 @@ def split(cfg: Config) -> tuple[list[int], list[int]]:
 
 
 def make_tokenizer(cfg):
-    return build_tokenizer(cfg, ".#TGA" + "".join(ACTIONS) + POS)
+    return build_tokenizer(cfg, ".#TG" + "".join(ACTIONS) + COMPASS)
 
 
-def pos_token(obs: str, size: int = 5) -> str:
-    """Compress an observation (the rendered grid) to the token of the agent's cell."""
-    grid = obs.split("\n")[-size:]
-    return POS["".join(grid).index("A")]
+def view(grid: np.ndarray, pos: int) -> str:
+    """What the agent sees from `pos`: the cell one step up, down, left and right (`.`, `#`, `T` or `G`;
+    the border reads `#`), then the direction to the goal as one `COMPASS` digit. Five characters, the
+    same for any layout, so a rule learned on some layouts can apply to unseen ones."""
+    n = grid.shape[0]
+    r, c = divmod(pos, n)
+    cells = "".join(grid[r + dr, c + dc] if 0 <= r + dr < n and 0 <= c + dc < n else BORDER for dr, dc in MOVES.values())
+    gr, gc = (int(x) for x in np.argwhere(grid == "G")[0])
+    return cells + COMPASS[3 * (1 + int(np.sign(r - gr))) + 1 + int(np.sign(gc - c))]
 
 
-PROMPT_LEN = 28  # <bos>, 25 cells, the goal's cell token, the start cell token
+VIEW_LEN = 5  # tokens of one view
+PROMPT_LEN = 1 + VIEW_LEN  # <bos> and the view from the start cell
+TURN_LEN = 1 + VIEW_LEN  # a move token, then the view from the cell it led to
+
+
+def view_ids(tok, grid: np.ndarray, pos: int) -> list[int]:
+    return tok.encode(view(grid, pos))
 
 
 def prompt_ids(tok, env: PlanningEnv, layout: int) -> list[int]:
-    """<bos>, the grid row by row, then the goal's and the agent's cells as position tokens (naming the
-    goal's cell lets a small model read the direction to go without first finding `G` in the grid)."""
-    obs, _ = env.reset(options={"layout": layout})
-    goal = POS[int(np.argwhere(env.grid.reshape(-1) == "G")[0][0])]
-    return [tok.bos_id] + tok.encode(obs.replace("\n", "")) + [tok.token_id(goal)] + tok.encode(pos_token(obs))
+    """<bos> and the view from the start cell. The agent never sees the whole grid: it must act on what
+    is next to it and on the moves it has made (its own history stays in the context)."""
+    env.reset(options={"layout": layout})
+    return [tok.bos_id] + view_ids(tok, env.grid, env.pos)
 
 
 @torch.no_grad()
-def rollout(model, tok, cfg, layouts: list[int], device, gen, temperature: float = 1.0):
+def rollout(model, tok, cfg, layouts: list[int], device, gen, temperature: float = 1.0, cells: list | None = None):
     """Play one episode per entry of `layouts` in parallel. Returns ids (n, L), the index of each
-    turn's move token (n, T; -1 when none), env rewards, myopic shaped rewards, success flags."""
+    turn's move token (n, T; -1 when none), env rewards, myopic shaped rewards, success flags. When a
+    list is passed as `cells`, it receives the set of cells each episode visited."""
     n, T = len(layouts), cfg.max_turns
     envs = [PlanningEnv(n_layouts=cfg.n_layouts, layout_seed=cfg.layout_seed, max_turns=T) for _ in layouts]
     ids = torch.tensor([prompt_ids(tok, e, lay) for e, lay in zip(envs, layouts)], device=device)
@@ -153,12 +172,13 @@ def rollout(model, tok, cfg, layouts: list[int], device, gen, temperature: float
     move_at = torch.full((n, T), -1)
     rewards, shaped = torch.zeros(n, T), torch.zeros(n, T)
     done, success = np.zeros(n, bool), np.zeros(n, bool)
+    visited = [{e.pos} for e in envs]
     out = model(ids)
     past, logits = out.past_key_values, out.logits[:, -1]
     for t in range(T):
         probs = torch.softmax(logits.float() / max(temperature, 1e-6), -1)
         action = torch.multinomial(probs, 1, generator=gen).squeeze(1) if temperature > 0 else logits.argmax(-1)
-        new = torch.full((n, 2), tok.pad_id, device=device)
+        new = torch.full((n, TURN_LEN), tok.pad_id, device=device)
         for i, env in enumerate(envs):
             if done[i]:
                 continue
@@ -167,14 +187,17 @@ def rollout(model, tok, cfg, layouts: list[int], device, gen, temperature: float
             out_ = info["outcome"]
             rewards[i, t] = r
             shaped[i, t] = {"goal": 1.0, "trap": -1.0, "invalid": -0.1}.get(out_, 0.2 * (d0 - manhattan(env.grid, env.pos)))
-            new[i, 0], new[i, 1] = action[i], tok.token_id(pos_token(obs))
-            move_at[i, t] = P + 2 * t
+            new[i, 0], new[i, 1:] = action[i], torch.tensor(view_ids(tok, env.grid, env.pos))
+            visited[i].add(env.pos)
+            move_at[i, t] = P + TURN_LEN * t
             done[i], success[i] = term or trunc, out_ == "goal"
         ids = torch.cat([ids, new], 1)
         if done.all():
             break
         out = model(new, past_key_values=past)
         past, logits = out.past_key_values, out.logits[:, -1]
+    if cells is not None:
+        cells.extend(visited)
     return ids, move_at, rewards, shaped, success
 
 
@@ -202,8 +225,8 @@ def warmup(model, tok, cfg, device, train_ids: list[int]):
             for _ in range(cfg.max_turns):
                 a = greedy_action(env.grid, env.pos, rng)
                 obs, _, term, trunc, _ = env.step(a)
-                ids += [tok.token_id(a), tok.token_id(pos_token(obs))]
-                mask += [True, False]
+                ids += [tok.token_id(a)] + view_ids(tok, env.grid, env.pos)
+                mask += [True] + [False] * VIEW_LEN
                 if term or trunc:
                     break
             seqs.append(ids)
@@ -282,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     seed_everything(cfg.seed)
     t0 = time.time()
     tok = make_tokenizer(cfg)
-    pcfg = dict(n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=PROMPT_LEN + 2 * (cfg.max_turns + cfg.depth))
+    pcfg = dict(n_layer=cfg.n_layer, n_embd=cfg.n_embd, block_size=PROMPT_LEN + TURN_LEN * (cfg.max_turns + cfg.depth))
     base = build_model(cfg, tok, **pcfg).to(device)
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
     train_ids, held_ids = split(cfg)

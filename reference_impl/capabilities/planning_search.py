@@ -113,8 +113,8 @@ def search_move(model, tok, ids: list[int], grid, pos: int, depth: int, cfg, val
         elif depth <= 1:
             score = r + cfg.gamma * value(grid, q)
         else:
-            from reference_impl.capabilities.planning import POS
-            sub, _ = search_move(model, tok, ids + [tok.token_id(a), tok.token_id(POS[q])], grid, q, depth - 1,
+            from reference_impl.capabilities.planning import view_ids
+            sub, _ = search_move(model, tok, ids + [tok.token_id(a)] + view_ids(tok, grid, q), grid, q, depth - 1,
                                  cfg, value, device)
             score = r + cfg.gamma * sub
         if score > best[0]:
@@ -124,7 +124,7 @@ def search_move(model, tok, ids: list[int], grid, pos: int, depth: int, cfg, val
 
 def search_success(model, tok, cfg, value, device, layout_ids: list[int]) -> float:
     """Success rate over `layout_ids` when every move is chosen by the value-guided search."""
-    from reference_impl.capabilities.planning import POS, prompt_ids
+    from reference_impl.capabilities.planning import prompt_ids, view_ids
 
     env = PlanningEnv(n_layouts=cfg.n_layouts, layout_seed=cfg.layout_seed, max_turns=cfg.max_turns)
     wins = 0
@@ -133,7 +133,7 @@ def search_success(model, tok, cfg, value, device, layout_ids: list[int]) -> flo
         for _ in range(cfg.max_turns):
             _, a = search_move(model, tok, ids, env.grid, env.pos, cfg.depth, cfg, value, device)
             _, _, term, trunc, info = env.step(a)
-            ids += [tok.token_id(a), tok.token_id(POS[env.pos])]
+            ids += [tok.token_id(a)] + view_ids(tok, env.grid, env.pos)
             if term or trunc:
                 wins += info["outcome"] == "goal"
                 break
@@ -143,7 +143,7 @@ def search_success(model, tok, cfg, value, device, layout_ids: list[int]) -> flo
 def run_external(model, tok, cfg, device, gen, train_ids: list[int], held_ids: list[int]) -> dict:
     """Train the value net on the frozen policy's states of the training layouts; compare greedy decoding,
     heuristic search and value search on the held-out layouts."""
-    from reference_impl.capabilities.planning import POS, PROMPT_LEN, evaluate, rollout
+    from reference_impl.capabilities.planning import evaluate, rollout
 
     model.eval()
     rng = np.random.default_rng(cfg.seed + 11)
@@ -151,11 +151,11 @@ def run_external(model, tok, cfg, device, gen, train_ids: list[int], held_ids: l
 
     def policy_states():
         layouts = [lay for lay in train_ids for _ in range(2)]
-        ids, move_at, *_ = rollout(model, tok, cfg, layouts, device, gen)
+        cells: list[set] = []
+        rollout(model, tok, cfg, layouts, device, gen, cells=cells)
         seen: dict[int, set] = {}
-        for i, lay in enumerate(layouts):
-            cells = {POS.index(tok.tokens[int(t)]) for t in ids[i, PROMPT_LEN:] if tok.tokens[int(t)] in POS}
-            seen.setdefault(lay, set()).update(cells)
+        for lay, visited in zip(layouts, cells):
+            seen.setdefault(lay, set()).update(visited)
         return seen
 
     states = visited_states(policy_states, cfg, rng, train_ids)
@@ -167,6 +167,8 @@ def run_external(model, tok, cfg, device, gen, train_ids: list[int], held_ids: l
     def heuristic(grid, cell):
         return cfg.gamma ** manhattan(grid, cell)
 
-    greedy, greedy_hard = evaluate(model, tok, cfg, device, gen, held_ids, temperature=0.0)
-    return {"greedy": greedy, "heuristic_search": search_success(model, tok, cfg, heuristic, device, held_ids),
-            "value_search": search_success(model, tok, cfg, learned, device, held_ids), "value_states": len(states)}
+    scored = held_ids[: cfg.search_layouts or None]  # the same held-out layouts for all three
+    greedy, greedy_hard = evaluate(model, tok, cfg, device, gen, scored, temperature=0.0)
+    return {"greedy": greedy, "heuristic_search": search_success(model, tok, cfg, heuristic, device, scored),
+            "value_search": search_success(model, tok, cfg, learned, device, scored), "value_states": len(states),
+            "layouts": len(scored)}

@@ -4,17 +4,19 @@ An episode asks for the value of one key, e.g. ``c``. The stream is ``n_chunks``
 ``pairs_per_chunk`` key-value pairs (``"a3c1f7"`` means a=3, c=1, f=7); the asked key appears exactly once
 in the whole stream, the other pairs are distractors.
 
-``mode="memory"`` (the mechanism). Turn t shows ``"c|<memory>|<chunk t>"``; the action is the new memory,
+``mode="memory"`` (the mechanism). Turn t shows ``"<memory>|<chunk t>|c"``; the action is the new memory,
 exactly ``memory_size`` characters (shorter is padded with ``_``, longer is cut and penalised), or ``=``
 as shorthand for "keep the memory unchanged". After the
-last chunk the observation is ``"c|<memory>|?"`` and the action is the answer, one digit. The agent never
-sees more than its memory and the current chunk.
+last chunk the observation is ``"<memory>|?|c"`` and the action is the answer, one digit. The agent never
+sees more than its memory and the current chunk. The question comes last in every observation, right
+before the action (as a question placed after the document it is about), so that a small model can compare
+the asked key with the keys it has just read.
 
 ``mode="truncate"`` (the baseline with the same budget). One step: the observation is the question plus
-the last ``memory_size + chunk_len`` characters of the stream, ``"c|<tail>|?"``, and the action is the answer.
+the last ``memory_size + chunk_len`` characters of the stream, ``"<tail>|?|c"``, and the action is the answer.
 
 ``mode="full"`` (a reader that needs no memory, for streams that fit in its context). One step: the
-observation is the question plus the whole stream, ``"c|<stream>|?"``, and the action is the answer.
+observation is the whole stream and the question, ``"<stream>|?|c"``, and the action is the answer.
 
 Reward: 1 for the right digit at the end, 0 for a wrong one, ``-bad_action_penalty`` for a malformed answer
 (not exactly one digit). An over-long memory costs ``bad_action_penalty`` on that turn. `step` never raises.
@@ -52,26 +54,27 @@ class ChunkedMemoryEnv(gym.Env):
     def _observe(self) -> str:
         if self.mode == "truncate":
             tail = "".join(self.chunks)[-(self.memory_size + self.chunk_len):]
-            return f"{self.query}|{tail}|?"
+            return f"{tail}|?|{self.query}"
         if self.mode == "full":
-            return f"{self.query}|{''.join(self.chunks)}|?"
+            return f"{''.join(self.chunks)}|?|{self.query}"
         if self.turn < self.n_chunks:
-            return f"{self.query}|{self.memory}|{self.chunks[self.turn]}"
-        return f"{self.query}|{self.memory}|?"
+            return f"{self.memory}|{self.chunks[self.turn]}|{self.query}"
+        return f"{self.memory}|?|{self.query}"
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         rng = self.np_random
-        self.query = KEYS[int(rng.integers(len(KEYS)))]
-        self.answer = VALUES[int(rng.integers(len(VALUES)))]
-        where = int(rng.integers(self.n_chunks))  # the chunk that holds the fact
-        others = [k for k in KEYS if k != self.query]
-        self.chunks = []
-        for t in range(self.n_chunks):
-            keys = list(rng.choice(others, self.pairs_per_chunk - (t == where), replace=False))
-            if t == where:
-                keys.insert(int(rng.integers(len(keys) + 1)), self.query)
-            self.chunks.append("".join(k + (self.answer if k == self.query else VALUES[int(rng.integers(10))]) for k in keys))
+        n, k = self.n_chunks, self.pairs_per_chunk
+        q, a, where, slot = (int(x) for x in rng.integers(0, [len(KEYS), len(VALUES), n, k]))  # where: the fact's chunk
+        self.query, self.answer = KEYS[q], VALUES[a]
+        others = [c for c in KEYS if c != self.query]
+        # distinct distractor keys per chunk (one random ordering of the other keys per chunk), values at random;
+        # drawn in two calls because a reset runs hundreds of thousands of times in a training run
+        keys = rng.random((n, len(others))).argsort(1)[:, :k].tolist()
+        values = rng.integers(0, len(VALUES), (n, k)).tolist()
+        keys[where][slot], values[where][slot] = None, a  # the asked key, with its value, in chunk `where`
+        self.chunks = ["".join((others[i] if i is not None else self.query) + VALUES[v] for i, v in zip(ks, vs))
+                       for ks, vs in zip(keys, values)]
         self.turn, self.memory = 0, "_" * self.memory_size
         self._obs = self._observe()
         return self._obs, {"fact_chunk": where}
@@ -85,7 +88,7 @@ class ChunkedMemoryEnv(gym.Env):
                 reward, verdict = float(correct), "correct" if correct else "wrong answer"
             else:
                 correct, reward, verdict = False, -self.bad_action_penalty, "malformed answer"
-            self._obs = f"{self.query}|{self.memory if self.mode == 'memory' else ''}|{text[:4] or '_'}"
+            self._obs = f"{self.memory if self.mode == 'memory' else ''}|{text[:4] or '_'}|{self.query}"
             return self._obs, reward, True, False, {"correct": correct, "verdict": verdict}
         # A memory-writing turn: "=" keeps the memory as it is; anything else is the new memory, cut or
         # padded to exactly memory_size characters.

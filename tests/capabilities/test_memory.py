@@ -24,12 +24,12 @@ def test_query_appears_once_and_perfect_memory_wins():
     obs, info = env.reset(seed=3)
     assert _fact(env) == [env.answer]
     for t in range(env.n_chunks):
-        assert obs == f"{env.query}|{env.memory}|{env.chunks[t]}"
+        assert obs == f"{env.memory}|{env.chunks[t]}|{env.query}"
         chunk = env.chunks[t]
         new = env.memory if env.query not in chunk[0::2] else chunk[chunk.index(env.query) + 1] + "_"
         obs, reward, terminated, _, _ = env.step(new)
         assert reward == 0.0 and not terminated
-    assert obs.endswith("|?")
+    assert obs == f"{env.memory}|?|{env.query}"
     _, reward, terminated, _, info = env.step(env.memory[0])
     assert terminated and reward == 1.0 and info["correct"]
 
@@ -38,7 +38,7 @@ def test_truncated_view_is_the_stream_tail():
     env = ChunkedMemoryEnv(n_chunks=4, mode="truncate")
     obs, _ = env.reset(seed=3)
     tail = "".join(env.chunks)[-(env.memory_size + env.chunk_len):]
-    assert obs == f"{env.query}|{tail}|?"
+    assert obs == f"{tail}|?|{env.query}"
     _, reward, terminated, _, _ = env.step(env.answer)
     assert terminated and reward == 1.0
 
@@ -109,7 +109,7 @@ def test_training_and_held_out_streams_are_disjoint():
 def test_full_context_view_is_the_whole_stream():
     env = ChunkedMemoryEnv(n_chunks=4, mode="full")
     obs, _ = env.reset(seed=5)
-    assert obs == f"{env.query}|{''.join(env.chunks)}|?"
+    assert obs == f"{''.join(env.chunks)}|?|{env.query}"
     _, reward, terminated, _, _ = env.step(env.answer)
     assert terminated and reward == 1.0
 
@@ -124,19 +124,23 @@ def test_ppo_epochs_move_the_ratio():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="known failure of this version: the warm-up often misses the key lookup (seed 493691: "
-                   "before 0.165, after 0.17); see docs/implementations/memory.md", strict=False)
 def test_memory_agent_learns_to_keep_the_fact():
     """After GRPO on the final answer only, the memory agent must beat its warm-up and the truncated-context
-    ablation (same warm-up length and GRPO budget, same run) on held-out streams, seed drawn at random.
-    Margins provisional: one seed of this version (seed 5: after - before 0.105, after - baseline 0.095);
-    the 10-seed benchmark did not fit in the session, so each margin is under a third of that run's."""
+    ablation (same warm-up length and RL budget, same run) on held-out streams, seed drawn at random.
+    Seed benchmark (seeds 101..110, --quick): worst after - before 0.34 (seed 107), worst after - truncated
+    0.76 (seed 105), so the margins are 0.17 and 0.38. RFT and the full-context reader are reported, not
+    asserted (RFT ties GRPO; docs/implementations/memory.md). A seed whose warm-up misses the key lookup
+    (about one in three before the warm-up was enlarged; none of the ten since) would fail the first margin."""
     from reference_impl.capabilities import memory
 
     seed = learning_seed()
     out = run_script(memory.main, ["--quick", "--seed", str(seed), "--device", "cpu"])
-    assert out["after"] >= out["before"] + 0.03, (seed, out["before"], out["after"])
-    assert out["after"] >= out["baseline"] + 0.03, (seed, out["baseline"], out["after"])
+    msg = f"seed {seed} (replay with RL_ATLAS_TEST_SEED={seed}): {out['before']=} {out['baselines']=} {out['after']=}"
+    assert out["after"] - out["before"] >= M_BEFORE, msg
+    assert out["after"] - out["baseline"] >= M_TRUNCATED, msg
+
+
+M_BEFORE, M_TRUNCATED = 0.17, 0.38  # about half the worst seed of the 10-seed benchmark (docstring above)
 
 
 def test_keep_shorthand():

@@ -110,15 +110,17 @@ def test_ppo_epochs_move_the_ratio():
 
 
 @pytest.mark.slow
-def test_value_guided_search_beats_greedy_on_held_out_layouts():
-    """Held-out layouts only, seed drawn at random: search scored by the TD-trained value beats greedy
-    decoding of the same frozen policy. The internal driver (trajectory-level RL) is not tested for a
-    gain: on held-out layouts it did not beat the warm-up or the per-turn ablation (docs/implementations/
-    planning.md). Margin provisional: one seed (seed 5: value search 0.36, greedy 0.07); the 10-seed
-    benchmark did not fit in the session, so the margin is a third of that run's."""
+def test_trajectory_rl_gains_on_held_out_layouts_that_need_a_detour():
+    """Held-out layouts only, seed drawn at random: trajectory-level GRPO raises the success rate on the hard
+    held-out layouts (those the myopic walker fails) above its warm-up, in the same run. Seed benchmark
+    (seeds 101..110, --quick): hard after - before was positive on all ten, mean +0.15 but worst +0.016
+    (seed 110), so the assertion has no margin. NOT asserted, because they did not hold on every seed
+    (docs/implementations/planning.md): after > before over all held-out layouts (7 of 10, worst -0.043),
+    after > the per-turn ablation (7 of 10, worst -0.078), value-guided search > greedy decoding (7 of 10,
+    worst -0.125)."""
     from reference_impl.capabilities.planning import main
 
     seed = learning_seed()
     out = run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"])
     assert out["capability"] == "planning" and out["metric"] == "success_rate"
-    assert out["external_value_search"] >= out["external_greedy"] + 0.1, (seed, out)
+    assert out["after_hard"] > out["before_hard"], (seed, out["before_hard"], out["after_hard"])

@@ -90,18 +90,19 @@ def test_script_smoke(capsys):
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=False, reason="majority vote does not beat the random-label ablation on every seed at the "
-                   "quick budget: the final fresh-clone run drew seed 88763 (after 0.131, random-label 0.138); see issue 8")
+                   "quick budget: seed 109 of the 10-seed benchmark (after 0.159, random-label 0.184), and seed 88763 "
+                   "of an earlier fresh-clone run; see docs/implementations/self-improvement.md")
 def test_majority_vote_reward_raises_true_accuracy(capsys):
     """Test-time RL on the policy's own majority vote against the warm-up policy and against the same run
     with a random label (same warm-up, batches, updates and KL term), measured against the held-out truth
     in the same run. GRPO on the true labels (an upper bound) and RFT on the vote are reported, not
-    asserted. Seed benchmark (seeds 101..110, --quick, all ten in the final run): worst after - random-label =
-    0.041, so that margin is 0.02. After - before was negative on one seed of that run (worst -0.031), so
-    beating the warm-up is not asserted per run: on average it gains 0.15 (docs page), not on every seed."""
+    asserted. Seed benchmark (seeds 101..110, --quick, 40 RL updates): after - random-label was positive on
+    9 of 10 seeds, mean +0.19, worst -0.025 (seed 109), hence the xfail; the margin 0.02 is the one set from
+    the earlier 50-update benchmark (worst +0.041). After - before is not asserted (worst -0.031)."""
     seed = learning_seed()
     out = _run(capsys, ["--quick", "--seed", str(seed)])
     msg = f"seed {seed} (replay with RL_ATLAS_TEST_SEED={seed}): {out['before']=} {out['baselines']=} {out['after']=}"
     assert out["after"] - out["baseline"] >= M_RANDOM, msg
 
 
-M_RANDOM = 0.02  # about half the worst seed of the 10-seed benchmark, see the docstring above
+M_RANDOM = 0.02  # about half the worst seed of the earlier 50-update benchmark, see the docstring above
