@@ -51,6 +51,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
                                  collate, frozen_copy, generate, pad_sequences, pick_device, seed_everything,
                                  token_logprobs)
+from reference_impl.capabilities.splits import draw, permuted_split
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.envs.reasoning import CHARSET, ArithmeticEnv
@@ -116,14 +117,7 @@ def split_questions(cfg: Config) -> tuple[list[list[int]], list[list[int]]]:
     if n > 1_000_000:
         raise SystemExit(f"question space of {n} sums is too large to enumerate; lower --max-operand")
     space = torch.cartesian_prod(*[torch.arange(cfg.max_operand + 1)] * cfg.n_operands).reshape(n, cfg.n_operands)
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(7919 * cfg.seed + 1))
-    n_held = max(1, int(round(cfg.heldout_fraction * n)))
-    held, train = space[perm[:n_held]].tolist(), space[perm[n_held:]].tolist()
-    return train, held
-
-
-def draw(train: list[list[int]], n: int, gen: torch.Generator) -> list[list[int]]:
-    return [train[i] for i in torch.randint(len(train), (n,), generator=gen).tolist()]
+    return permuted_split(space.tolist(), cfg.heldout_fraction, 7919 * cfg.seed + 1)
 
 
 def teacher(ops: list[int], cfg: Config, gen: torch.Generator) -> str:

@@ -48,6 +48,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 
 from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
                                  collate, frozen_copy, generate, pad_sequences, pick_device, seed_everything, token_logprobs)
+from reference_impl.capabilities.splits import draw, permuted_split
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.envs.reasoning import parse_response
@@ -98,13 +99,7 @@ def split_questions(cfg: Config) -> tuple[list[list[int]], list[list[int]]]:
     """(warm-up, test) questions: every pair in 0..max_operand permuted by the seed and cut once. Disjoint."""
     r = torch.arange(cfg.max_operand + 1)
     space = torch.cartesian_prod(r, r)
-    perm = torch.randperm(len(space), generator=torch.Generator().manual_seed(7919 * cfg.seed + 3))
-    n_test = max(1, int(round(cfg.test_fraction * len(space))))
-    return space[perm[n_test:]].tolist(), space[perm[:n_test]].tolist()
-
-
-def draw(questions: list[list[int]], n: int, gen: torch.Generator) -> list[list[int]]:
-    return [questions[i] for i in torch.randint(len(questions), (n,), generator=gen).tolist()]
+    return permuted_split(space.tolist(), cfg.test_fraction, 7919 * cfg.seed + 3)
 
 
 def teacher(ops: list[int], cfg: Config, gen: torch.Generator) -> str:

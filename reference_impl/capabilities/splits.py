@@ -1,4 +1,8 @@
-"""Held-out splits shared by the capability scripts: a keyed hash decides which side an item falls on.
+"""Held-out splits shared by the capability scripts.
+
+Enumerable question spaces (reasoning, tool-use, self-improvement) are permuted once by a seeded generator and cut
+(`permuted_split`); training batches are drawn from the training side with `draw`. Items named by their content
+(layouts, key combinations, pictures) fall on a side by a keyed hash:
 
 An item (a layout, a key combination, a picture) is named by a string of its content; it is held out
 when sha256("<seed>:<key>") read as a number in [0, 1) falls below `share`. Identical items therefore
@@ -9,6 +13,8 @@ different split.
 from __future__ import annotations
 
 import hashlib
+
+import torch
 
 
 def hash_unit(key: str, seed: int) -> float:
@@ -32,3 +38,16 @@ def pick_seeds(env, key_fn, candidates, n: int, held: bool, seed: int, share: fl
             if len(out) == n:
                 return out
     raise ValueError(f"found only {len(out)} of {n} seeds on the {'held-out' if held else 'training'} side")
+
+
+def permuted_split(items: list, share: float, seed: int) -> tuple[list, list]:
+    """(training, held-out): `items` permuted by a generator seeded with `seed`, the first max(1, share * n) held out.
+    Disjoint, and the same on every machine for the same seed."""
+    perm = torch.randperm(len(items), generator=torch.Generator().manual_seed(seed)).tolist()
+    n_held = max(1, int(round(share * len(items))))
+    return [items[i] for i in perm[n_held:]], [items[i] for i in perm[:n_held]]
+
+
+def draw(items: list, n: int, gen: torch.Generator) -> list:
+    """n items drawn uniformly with replacement from `items` by `gen`."""
+    return [items[i] for i in torch.randint(len(items), (n,), generator=gen).tolist()]

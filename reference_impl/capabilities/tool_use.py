@@ -48,6 +48,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 from reference_impl.core import (ENV, POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer,
                                  autocast, collate, generate, pad_sequences, pick_device, seed_everything,
                                  token_logprobs)
+from reference_impl.capabilities.splits import draw, permuted_split
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.envs.tool_use import CHARSET, CalculatorToolEnv, tool_result
@@ -98,13 +99,7 @@ def split_questions(cfg: Config) -> tuple[list[list[int]], list[list[int]]]:
     """(training, held-out) factor pairs: all pairs permuted by the seed and cut once. Disjoint."""
     r = torch.arange(cfg.min_operand, cfg.max_operand + 1)
     space = torch.cartesian_prod(r, r)
-    perm = torch.randperm(len(space), generator=torch.Generator().manual_seed(7919 * cfg.seed + 2))
-    n_held = max(1, int(round(cfg.heldout_fraction * len(space))))
-    return space[perm[n_held:]].tolist(), space[perm[:n_held]].tolist()
-
-
-def draw(pairs: list[list[int]], n: int, gen: torch.Generator) -> list[list[int]]:
-    return [pairs[i] for i in torch.randint(len(pairs), (n,), generator=gen).tolist()]
+    return permuted_split(space.tolist(), cfg.heldout_fraction, 7919 * cfg.seed + 2)
 
 
 def demonstration(tok, a: int, b: int, use_tool: bool, noise: str = "") -> TokenBuffer:
