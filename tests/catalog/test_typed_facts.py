@@ -11,7 +11,7 @@ import pytest
 
 from rl_atlas import load_catalog
 from rl_atlas.basemodels import parse_base_model
-from rl_atlas.facts import COVERAGE_FLOORS, coverage, coverage_shortfalls, venue_family
+from rl_atlas.facts import COVERAGE_FLOORS, coverage, coverage_shortfalls, secondary_source, venue_family
 from rl_atlas.query import Filters, run_query
 from rl_atlas.sqlite import write_sqlite
 
@@ -157,3 +157,37 @@ def test_memory_grpo_code_query_finds_the_memory_works(real_catalog):
     hits = run_query(real_catalog, Filters(capabilities=["memory"], algorithms=["grpo"], since=2025, has_code=True))
     assert len(hits) >= 2, [h.id for h in hits]
     assert all(h.links.code and "memory" in h.capabilities for h in hits)
+
+
+@pytest.mark.parametrize("source, entry", [
+    ("web:https://liner.com/review/agentic-reasoning", "liner.com/review"),
+    ("web:https://liner.com/", None),                                   # only the review pages are summaries
+    ("web:https://www.emergentmind.com/papers/2508.14040", "emergentmind.com"),
+    ("web:https://api.emergentmind.com/papers/2508.20404", "emergentmind.com"),
+    ("web:https://notemergentmind.com/papers/1", None),                 # a suffix matches whole labels only
+    ("web:https://alphaxiv.org/overview/2509.25779v2", "alphaxiv.org/overview"),
+    ("web:https://www.alphaxiv.org/abs/2509.25779", None),
+    ("web:https://en.papernotes.org/ICLR2026/x/", "papernotes.org"),
+    ("web:https://github.com/example/alpha-agent", None),
+    ("arxiv:2501.00001", None), ("readme:https://liner.com/review/x", None), ("atlas", None)])
+def test_secondary_sources_are_recognised(source, entry):
+    assert secondary_source(source) == entry
+
+
+def test_a_fact_with_one_primary_source_beside_a_summary_passes(mini):
+    path = mini / "papers" / "alpha-agent.yaml"
+    text = path.read_text().replace("algorithms: [arxiv-html:2501.00001v2]",
+                                    "algorithms: [web:https://www.themoonlight.io/review/alpha, arxiv-html:2501.00001v2]")
+    path.write_text(text)
+    assert not [p for p in load_catalog(mini).problems if p.code == "CAT040"]
+    path.write_text(text.replace(", arxiv-html:2501.00001v2]", "]"))
+    (hit,) = [p for p in load_catalog(mini).problems if p.code == "CAT040"]
+    assert hit.field == "algorithms" and "themoonlight.io" in hit.message and hit.path.endswith("alpha-agent.yaml")
+
+
+def test_contributing_lists_every_secondary_source():
+    from pathlib import Path
+    from rl_atlas.facts import SECONDARY_WEB_SOURCES
+    text = (Path(__file__).resolve().parents[2] / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.split("## What counts as a source", 1)[1].split("\n## ", 1)[0]
+    assert [s for s in SECONDARY_WEB_SOURCES if s not in section] == []
