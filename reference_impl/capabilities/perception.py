@@ -99,7 +99,7 @@ class Config(PGFlags, PolicyFlags):
     """Record the training reward every this many iterations."""
 
 
-QUICK = dict(n_shapes=1, warmup_steps=150, iterations=60, batch=16, group_size=8, eval_images=256)
+QUICK = dict(n_shapes=1, warmup_steps=150, iterations=90, batch=16, group_size=8, eval_images=256)
 
 
 class VisionPolicy(nn.Module):

@@ -13,8 +13,8 @@ computed by the environment (`UnlabeledArithmeticEnv`), which never reveals the 
 Why it can work: when the policy's most likely answer is right more often than a single sample is
 (maj@G > mean@G), sharpening the policy towards its own mode raises single-sample accuracy.
 
-Setup. A supervised warm-up on a noisy teacher whose answer is right `demo_correct` (40%) of the time and
-otherwise off by 1..`demo_spread` either way. The slips are scattered over ten wrong sums, so the right sum
+Setup. A supervised warm-up on a noisy teacher whose answer is right `demo_correct` of the time (40%; 50% with
+`--quick`, whose tiny model generalises less to unseen questions) and otherwise off by 1..`demo_spread` either way. The slips are scattered over ten wrong sums, so the right sum
 stays the single most common answer: the warm-up policy's samples are mostly wrong, but its vote over G=16
 samples is mostly right (maj@16 well above mean@16, the premise of TTRL). The question space is split once,
 deterministically from the seed (`split_questions`): the warm-up sees only TRAINING questions with their
@@ -87,7 +87,7 @@ class Config(PolicyFlags):
     eval_every: int = field(default=50, metadata={"help": "evaluate every this many batches"})
 
 
-QUICK = dict(max_operand=9, test_fraction=0.4, n_layer=2, n_embd=64, warmup_steps=2000, rl_steps=40,
+QUICK = dict(max_operand=9, test_fraction=0.4, demo_correct=0.5, n_layer=2, n_embd=64, warmup_steps=2000, rl_steps=40,
              prompts_per_step=16, group_size=16, lr=3e-4, kl_coef=0.1, eval_every=10, max_new_tokens=5, eval_samples=8)
 
 

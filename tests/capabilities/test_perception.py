@@ -78,14 +78,16 @@ def test_ppo_epochs_move_the_ratio():
 @pytest.mark.slow
 def test_iou_reward_beats_the_warm_up():
     """Same warm-up, pictures and number of updates, seed drawn at random: GRPO on the IoU reward must
-    beat the warm-up policy on held-out pictures. Seed benchmark (seeds 101..110, --quick, 60 updates):
-    worst after - before 0.030 (seed 104), but seed 141891 gained only 0.008 in this session's check, so
-    no margin is asserted. NOT asserted: after > continued supervised training on the annotator (the
-    ablation), which held on 9 of 10 seeds (mean +0.15, worst -0.016 on seed 104), nor after > RFT (9 of 10,
-    worst -0.049); see docs/implementations/perception.md."""
+    beat the warm-up policy and continued supervised training on the annotator (the ablation) on held-out
+    pictures. Seed benchmark (seeds 101..110, --quick, 90 updates): worst after - before +0.025 (seed 104),
+    worst after - ablation +0.053 (seed 104), so only the signs are asserted (a seed in an earlier session
+    gained 0.008 over its warm-up at 60 updates). NOT asserted: after > RFT (8 of 10 seeds, worst -0.039);
+    see docs/implementations/perception.md."""
     from reference_impl.capabilities.perception import main
 
     seed = learning_seed()
     out = run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"])
     assert out["capability"] == "perception" and out["metric"] == "mean_iou"
-    assert out["after"] > out["before"], (seed, out["before"], out["after"])
+    msg = (seed, out["before"], out["baselines"], out["after"])
+    assert out["after"] > out["before"], msg
+    assert out["after"] > out["baseline"], msg

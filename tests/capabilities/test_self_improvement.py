@@ -89,20 +89,20 @@ def test_script_smoke(capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="majority vote does not beat the random-label ablation on every seed at the "
-                   "quick budget: seed 109 of the 10-seed benchmark (after 0.159, random-label 0.184), and seed 88763 "
-                   "of an earlier fresh-clone run; see docs/implementations/self-improvement.md")
 def test_majority_vote_reward_raises_true_accuracy(capsys):
     """Test-time RL on the policy's own majority vote against the warm-up policy and against the same run
     with a random label (same warm-up, batches, updates and KL term), measured against the held-out truth
     in the same run. GRPO on the true labels (an upper bound) and RFT on the vote are reported, not
-    asserted. Seed benchmark (seeds 101..110, --quick, 40 RL updates): after - random-label was positive on
-    9 of 10 seeds, mean +0.19, worst -0.025 (seed 109), hence the xfail; the margin 0.02 is the one set from
-    the earlier 50-update benchmark (worst +0.041). After - before is not asserted (worst -0.031)."""
+    asserted (RFT on the vote beat GRPO on 7 of 10 seeds). Seed benchmark (seeds 101..110, --quick, 40 RL
+    updates, warm-up teacher right half of the time): worst after - before +0.053 and worst after -
+    random-label +0.106 (both seed 109), so the margins are half of those. With a teacher right 40% of the
+    time the warm-up's vote was too often wrong on unseen questions (seed 109: maj@8 0.25) and the test
+    failed on seed 109 of the benchmark and seed 88763 of a fresh-clone run."""
     seed = learning_seed()
     out = _run(capsys, ["--quick", "--seed", str(seed)])
     msg = f"seed {seed} (replay with RL_ATLAS_TEST_SEED={seed}): {out['before']=} {out['baselines']=} {out['after']=}"
+    assert out["after"] - out["before"] >= M_BEFORE, msg
     assert out["after"] - out["baseline"] >= M_RANDOM, msg
 
 
-M_RANDOM = 0.02  # about half the worst seed of the earlier 50-update benchmark, see the docstring above
+M_BEFORE, M_RANDOM = 0.025, 0.05  # about half the worst seed of the 10-seed benchmark, see the docstring above
