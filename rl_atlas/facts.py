@@ -98,8 +98,8 @@ _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "del", "della"
               "al", "el", "zu", "y", "e"}
 
 
-# Secondary pages: AI-generated paper summaries, reviews and digests. They are leads, never sources: a typed fact
-# cited only to them is refused (CAT040). An entry is a domain suffix (it matches the host and its subdomains, so
+# Secondary pages: AI-generated paper summaries, reviews and digests. They are leads, never sources: any fact whose
+# provenance names only such pages is refused (CAT040), a typed fact as much as a title, an author list or a venue. An entry is a domain suffix (it matches the host and its subdomains, so
 # "emergentmind.com" also covers www. and api.) or, with a "/", a host plus path prefix (only that part of the site
 # is secondary). CONTRIBUTING.md ("What counts as a source") explains the list; keep the two in step.
 SECONDARY_WEB_SOURCES = (
@@ -112,7 +112,7 @@ SECONDARY_WEB_SOURCES = (
     "howistudyai.com", "paperium.net", "summarizepaper.com", "alphapapers.xyz", "k117.org", "stenobird.com",
     "intlnews.top", "euno.news", "cognaptus.com", "churchofspiralism.com", "git.shiptheloop.com/ai-research-survey",
 )
-# The typed facts whose provenance CAT040 checks.
+# The typed facts (CAT039 asks a record the atlas adds to source them; CAT040 checks them like every other field).
 TYPED_FACTS = ("training", "algorithms", "base_models", "environments", "reward_type", "frameworks", "interaction")
 
 
@@ -142,7 +142,7 @@ SOURCED_FIELDS = ("algorithms", "base_models", "environments", "frameworks", "re
 
 
 def check_facts(cat) -> list[Problem]:
-    """Consistency of the typed facts (codes CAT030-CAT040)."""
+    """Consistency of the typed facts, and the sources of every fact (codes CAT030-CAT040)."""
     out: list[Problem] = []
 
     def add(kind, rid, fieldpath, message, code):
@@ -198,13 +198,17 @@ def check_facts(cat) -> list[Problem]:
                 if getattr(p, name) not in (None, [], "") and not p.provenance.get(name):
                     add("papers", rid, (name,), f"{name!r} has no source: a record the atlas adds says where each typed "
                         f"fact was read (provenance.{name}), or leaves the field empty", "CAT039")
-        for name in TYPED_FACTS:
-            sources = p.provenance.get(name) or []
-            hits = [secondary_source(src) for src in sources]
-            if sources and all(hits) and getattr(p, name) not in (None, [], ""):
+        for name, sources in p.provenance.items():
+            # Every provenance field, not only the typed facts: a title, an author list, a year, a venue, a link
+            # or a tag read only in an AI-written digest is no more trustworthy than an algorithm read there.
+            hits = [secondary_source(src) for src in sources or []]
+            value = p.links if name == "links" else getattr(p, name, None)
+            empty = not any(v for v in value.model_dump().values()) if name == "links" else value in (None, [], "")
+            if sources and all(hits) and not empty:
                 sites = ", ".join(dict.fromkeys(h.split("/")[0] for h in hits))
-                add("papers", rid, (name,), f"cited only to AI-generated summaries ({sites}); cite the paper, the "
-                    "official repository or the venue (such pages are leads, not sources)", "CAT040")
+                add("papers", rid, (name,), f"cited only to AI-generated summaries ({sites}); cite a primary source "
+                    "for it: the paper (arXiv or a faithful copy), the authors' repository or page, or the venue "
+                    "(such pages are leads, not sources)", "CAT040")
         if p.role is None:
             add("papers", rid, ("id",), "no `role` (method, environment, framework, algorithm, survey, analysis, model-report, background)", "CAT038")
     for aid, a in sorted(cat.algorithms.items()):

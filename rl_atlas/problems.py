@@ -53,7 +53,7 @@ CODES: dict[str, tuple[str, str]] = {
     "CAT037": ("warning", "an author name looks damaged (a broken-off lower-case part, or a family name in capitals)"),
     "CAT038": ("warning", "a paper record has no role"),
     "CAT039": ("error", "a record the atlas adds gives a typed fact without its source (provenance)"),
-    "CAT040": ("error", "a typed fact is cited only to AI-generated summaries or digests (secondary pages), not to a primary source"),
+    "CAT040": ("error", "a fact (typed or bibliographic: title, authors, year, venue, links, tags, ...) is cited only to AI-generated summaries or digests (secondary pages), not to a primary source"),
     "CAT101": ("warning", "a work the survey discusses in a section has no summary"),
     "CAT102": ("warning", "survey bibliography number is not in any record"),
 }

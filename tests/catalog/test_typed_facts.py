@@ -185,6 +185,34 @@ def test_a_fact_with_one_primary_source_beside_a_summary_passes(mini):
     assert hit.field == "algorithms" and "themoonlight.io" in hit.message and hit.path.endswith("alpha-agent.yaml")
 
 
+def test_a_title_cited_only_to_a_digest_is_refused(mini):
+    """CAT040 covers every provenance field, not only the typed facts: the fixture's title is read only on a paper
+    digest (weekinpapers.com) while its authors and year cite arXiv, so only the title is reported."""
+    import shutil
+    from pathlib import Path
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "bad" / "CAT040" / "papers" / "summary-titled.yaml"
+    shutil.copy(fixture, mini / "papers" / fixture.name)
+    hits = [p for p in load_catalog(mini).problems if p.code == "CAT040" and p.path.endswith("summary-titled.yaml")]
+    assert [(h.field, h.line) for h in hits] == [("title", 2)]
+    assert "weekinpapers.com" in hits[0].message and "cited only to AI-generated summaries" in hits[0].message
+    # a primary source beside the digest clears it; an empty field with such a source is CAT032's business, not CAT040's
+    path = mini / "papers" / fixture.name
+    path.write_text(path.read_text().replace("title: [web:https://weekinpapers.com/paper/2601.00010v1]",
+                                             "title: [web:https://weekinpapers.com/paper/2601.00010v1, arxiv:2601.00010]"))
+    assert not [p for p in load_catalog(mini).problems if p.code == "CAT040"]
+
+
+@pytest.mark.parametrize("field, value", [("venue", "venue: NeurIPS"), ("links", "links:\n  code: https://github.com/example/x"),
+                                          ("capabilities", "capabilities: [memory]")])
+def test_every_provenance_field_is_checked_for_digests(mini, field, value):
+    path = mini / "papers" / "summary-field.yaml"
+    path.write_text("id: summary-field\ntitle: A Field Read Only in a Digest\nyear: 2026\nrole: environment\n"
+                    f"placement: atlas\n{value}\nprovenance:\n  {field}: [web:https://tomesphere.com/paper/2601.00011]\n"
+                    "  role: [atlas]\n")
+    hits = [p for p in load_catalog(mini).problems if p.code == "CAT040" and p.path.endswith("summary-field.yaml")]
+    assert [h.field for h in hits] == [field] and "tomesphere.com" in hits[0].message
+
+
 def test_contributing_lists_every_secondary_source():
     from pathlib import Path
     from rl_atlas.facts import SECONDARY_WEB_SOURCES
