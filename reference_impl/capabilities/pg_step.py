@@ -34,6 +34,7 @@ class PGFlags:
     minibatches: int = field(default=2, metadata={"help": "optimiser steps per pass, each on a random slice of the batch"})
     eps_low: float = field(default=0.2, metadata={"help": "lower clip range of the ratio"})
     eps_high: float = field(default=0.28, metadata={"help": "upper clip range of the ratio (DAPO clip-higher when > eps_low)"})
+    kl_coef: float = field(default=0.0, metadata={"help": "weight of GRPO's k3 KL term to the frozen warm-up policy (0: none)"})
 
 
 def as_batch(input_ids: torch.Tensor, loss_mask: torch.Tensor, attention_mask: torch.Tensor | None = None) -> Batch:
@@ -47,11 +48,14 @@ def as_batch(input_ids: torch.Tensor, loss_mask: torch.Tensor, attention_mask: t
 
 
 def grpo_step(model, opt, batch: Batch, advantages: torch.Tensor, cfg: PGFlags, gen: torch.Generator,
-              mode: str = "bnpo") -> dict[str, float]:
-    """GRPO's clipped surrogate over cfg.ppo_epochs x cfg.minibatches steps. `advantages` is (B,) or (B, T-1)."""
-    loss_fn = functools.partial(grpo.grpo_loss, eps_low=cfg.eps_low, eps_high=cfg.eps_high, mode=mode)
+              mode: str = "bnpo", ref: torch.nn.Module | None = None) -> dict[str, float]:
+    """GRPO's clipped surrogate over cfg.ppo_epochs x cfg.minibatches steps. `advantages` is (B,) or (B, T-1).
+    With cfg.kl_coef > 0 and a frozen `ref` (the warm-up policy), GRPO's k3 KL term to it is added."""
+    use_kl = ref is not None and cfg.kl_coef > 0
+    loss_fn = functools.partial(grpo.grpo_loss, eps_low=cfg.eps_low, eps_high=cfg.eps_high, mode=mode,
+                                beta=cfg.kl_coef if use_kl else 0.0)
     return policy_update(model, opt, batch, advantages, loss_fn, epochs=cfg.ppo_epochs, minibatches=cfg.minibatches,
-                         generator=gen)
+                         ref=ref if use_kl else None, generator=gen)
 
 
 def rft_loss(logp, old_logp, keep, mask, ref_logp=None) -> tuple[torch.Tensor, dict[str, float]]:

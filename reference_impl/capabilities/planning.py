@@ -20,13 +20,15 @@ over the turns of the group. It can learn to avoid traps, but never to walk away
 to get round a wall, which is exactly what the hard layouts need. A second baseline, RFT
 (rejection-sampling fine-tuning), does cross-entropy on the episodes that reached the goal.
 Every arm updates through `objectives.update.policy_update` (GRPO's clipped surrogate, or the RFT
-cross-entropy), `--ppo-epochs` x `--minibatches` optimiser steps per batch.
+cross-entropy), `--ppo-epochs` x `--minibatches` optimiser steps per batch. Both GRPO arms add GRPO's k3 KL
+term to the frozen warm-up policy (`--kl-coef`, 0.1 with `--quick`): without it the outcome-only return
+traded the warm-up's skill on easy layouts (no trap stepped on, no wasted turns) for detours it did not need.
 
 External guide (`planning_search.py`, `--paradigm external`): the warm-up policy is frozen and
 proposes moves; a value network trained by TD on environment returns scores them, and a small
 lookahead picks the best. Compared with greedy decoding of the same policy.
 
-Departures from the papers: no KL term, a 25-cell toy world seen through a local view instead of
+Departures from the papers: a 25-cell toy world seen through a local view instead of
 Sokoban/FrozenLake, and the episode reward instead of RAGEN's reasoning format.
 """
 
@@ -48,7 +50,7 @@ if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
 
 from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, rft_step
 from reference_impl.capabilities.splits import is_held_out
-from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
+from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, frozen_copy, pick_device, seed_everything
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.core import token_logprobs
@@ -109,7 +111,7 @@ class Config(PGFlags, PolicyFlags):
     """Record the training success rate every this many iterations."""
 
 
-QUICK = dict(iterations=40, warmup_steps=300, n_layouts=200, groups=8, group_size=8, eval_per_layout=2, value_steps=400, lr=1e-3,
+QUICK = dict(iterations=40, warmup_steps=300, n_layouts=200, groups=8, group_size=8, eval_per_layout=8, value_steps=400, lr=1e-3, kl_coef=0.1,
              search_layouts=24)
 ARMS = ("trajectory", "myopic", "rft")
 
@@ -259,6 +261,7 @@ def train(model, tok, cfg, device, mode: str, gen, train_ids: list[int], curve_i
     """mode 'trajectory' (eq. 1, internal driver), 'myopic' (per-turn ablation) or 'rft'.
     Returns the held-out curve, the tokens processed and the mean clip fraction."""
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    ref = frozen_copy(model) if cfg.kl_coef > 0 else None  # the warm-up policy, for GRPO's KL term
     rng = np.random.default_rng(cfg.seed + 7)  # the same layouts for every arm
     mb_gen = torch.Generator().manual_seed(cfg.seed + 2)
     curve, tokens, clip = [{"step": 0, "success_rate": evaluate(model, tok, cfg, device, gen, curve_ids)[0]}], 0, []
@@ -283,7 +286,7 @@ def train(model, tok, cfg, device, mode: str, gen, train_ids: list[int], curve_i
             tok_adv = torch.zeros(ids.shape)
             tok_adv[rows[valid], move_at[valid]] = adv[valid]
             # token mean over move tokens (bnpo): every move of the batch weighs the same
-            stats = grpo_step(model, opt, batch, tok_adv[:, 1:].to(device), cfg, mb_gen, mode="bnpo")
+            stats = grpo_step(model, opt, batch, tok_adv[:, 1:].to(device), cfg, mb_gen, mode="bnpo", ref=ref)
             clip.append(stats.get("clip_fraction", 0.0))
         if (it + 1) % cfg.curve_every == 0 or it == cfg.iterations - 1:
             curve.append({"step": it + 1, "success_rate": evaluate(model, tok, cfg, device, gen, curve_ids)[0],

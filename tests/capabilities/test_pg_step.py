@@ -1,0 +1,41 @@
+"""The shared policy-gradient step of the multi-turn capability scripts: its optional KL term to the warm-up policy."""
+
+import torch
+
+from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step
+from reference_impl.core import PolicyConfig, TinyTransformer, frozen_copy
+
+
+def _setup(seed: int = 0):
+    torch.manual_seed(seed)
+    model = TinyTransformer(PolicyConfig(vocab_size=12, n_layer=1, n_head=2, n_embd=16, block_size=16))
+    ids = torch.randint(0, 12, (6, 10))
+    loss_mask = torch.zeros(6, 9)
+    loss_mask[:, 4:] = 1  # the policy's own tokens
+    adv = torch.randn(6)
+    return model, as_batch(ids, loss_mask), adv
+
+
+def _run(kl_coef: float, with_ref: bool = True):
+    model, batch, adv = _setup()
+    ref = frozen_copy(model) if with_ref else None
+    cfg = PGFlags(ppo_epochs=3, minibatches=1, kl_coef=kl_coef)
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    stats = grpo_step(model, opt, batch, adv, cfg, torch.Generator().manual_seed(0), ref=ref)
+    return model, stats
+
+
+def test_kl_term_only_with_a_coefficient_and_a_reference():
+    _, stats = _run(0.0)
+    assert "kl" not in stats
+    _, stats = _run(0.5, with_ref=False)
+    assert "kl" not in stats
+    _, stats = _run(0.5)
+    assert stats["kl"] > 0  # from the second epoch on the policy has left the reference
+
+
+def test_kl_term_changes_the_update():
+    a, _ = _run(0.0)
+    b, _ = _run(5.0)
+    diffs = [(p - q).abs().max().item() for p, q in zip(a.parameters(), b.parameters())]
+    assert max(diffs) > 1e-6
