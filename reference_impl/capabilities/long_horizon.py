@@ -33,9 +33,9 @@ so each arm's advantages have variance 1 and the comparison is about direction, 
 A third arm, RFT (rejection-sampling fine-tuning), does cross-entropy on the successful rollouts.
 The update is `objectives.update.policy_update` with GRPO's clipped surrogate, `--ppo-epochs` x
 `--minibatches` steps per batch, and (both RL arms) GRPO's k3 KL term to the frozen warm-up policy
-(`--kl-coef`, 0.1 with `--quick`; GiGPO keeps a KL term too): over seeds 101..110 it took the step-level arm
-above the trajectory-level one on 9 seeds instead of 7 or 8 (docs/implementations/long-horizon.md lists
-the variants tried).
+(`--kl-coef`, 0.1 with `--quick`; GiGPO keeps a KL term too), which stops the trajectory-level ablation
+from collapsing to a fixed wrong key sequence on some seeds (docs/implementations/long-horizon.md lists the
+variants tried).
 
 Departures from the paper: exact state matching on the room number, a toy chain
 instead of ALFWorld.

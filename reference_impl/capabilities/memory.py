@@ -97,7 +97,7 @@ class Config(PGFlags, PolicyFlags):
     eval_every: int = field(default=50, metadata={"help": "evaluate every this many updates"})
 
 
-QUICK = dict(n_chunks=6, n_layer=2, n_embd=64, warmup_steps=800, clean_steps=600, warmup_episodes=48, rl_steps=20, prompts_per_step=16, group_size=8,
+QUICK = dict(n_chunks=6, n_layer=2, n_embd=64, warmup_steps=600, clean_steps=450, warmup_episodes=48, rl_steps=20, prompts_per_step=16, group_size=8,
              lr=1e-3, eval_every=5, eval_episodes=100, curve_episodes=32)
 
 

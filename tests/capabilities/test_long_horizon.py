@@ -106,15 +106,15 @@ def test_ppo_epochs_move_the_ratio():
 
 @pytest.mark.slow
 def test_turn_level_credit_learns_on_held_out_combinations():
-    """Same warm-up, rollouts, updates and advantage scale, seed drawn at random: the GiGPO-style learner
-    must beat its warm-up on held-out key combinations. 10-seed benchmark (seeds 101-110): after - before
-    worst 0.13 (seed 108), so the margin is 0.06. After - trajectory-level was positive on 9 of 10 seeds
-    but its worst was -0.08 (seed 110), so no per-run margin over the ablation can be asserted; the
-    comparison is only checked to be reported."""
+    """Same warm-up, rollouts, updates, advantage scale and KL term, seed drawn at random: the GiGPO-style
+    learner must beat its warm-up on held-out key combinations. 10-seed benchmark (seeds 101-110, --quick):
+    after - before worst +0.031 (seed 108), so the margin is 0.015. After - trajectory-level was positive on
+    9 of 10 seeds but its worst was -0.21 (seed 108), so no per-run margin over the ablation can be
+    asserted; the comparison is only checked to be reported."""
     from reference_impl.capabilities.long_horizon import main
 
     seed = learning_seed()
     out = run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"])
     assert out["capability"] == "long-horizon" and out["metric"] == "success_rate"
-    assert out["after"] >= out["before"] + 0.06, (seed, out["before"], out["after"])
+    assert out["after"] >= out["before"] + 0.015, (seed, out["before"], out["after"])
     assert out["baselines"]["trajectory-grpo"] == out["baseline"]

@@ -111,16 +111,17 @@ def test_ppo_epochs_move_the_ratio():
 
 @pytest.mark.slow
 def test_trajectory_rl_gains_on_held_out_layouts_that_need_a_detour():
-    """Held-out layouts only, seed drawn at random: trajectory-level GRPO raises the success rate on the hard
-    held-out layouts (those the myopic walker fails) above its warm-up, in the same run. Seed benchmark
-    (seeds 101..110, --quick): hard after - before was positive on all ten, mean +0.15 but worst +0.016
-    (seed 110), so the assertion has no margin. NOT asserted, because they did not hold on every seed
-    (docs/implementations/planning.md): after > before over all held-out layouts (7 of 10, worst -0.043),
-    after > the per-turn ablation (7 of 10, worst -0.078), value-guided search > greedy decoding (7 of 10,
-    worst -0.125)."""
+    """Held-out layouts only, seed drawn at random: trajectory-level GRPO (with its KL term to the warm-up)
+    raises the success rate above its warm-up, over all held-out layouts and on the hard ones (those the
+    myopic walker fails), in the same run. Seed benchmark (seeds 101..110, --quick): after - before worst
+    +0.029, hard after - before worst +0.081 (both seed 101), so the overall gain is asserted by its sign and
+    the hard-layout gain with a margin of 0.04. NOT asserted, because it did not hold on every seed
+    (docs/implementations/planning.md): after > the per-turn ablation (9 of 10, worst -0.083 on seed 101)."""
     from reference_impl.capabilities.planning import main
 
     seed = learning_seed()
     out = run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"])
     assert out["capability"] == "planning" and out["metric"] == "success_rate"
-    assert out["after_hard"] > out["before_hard"], (seed, out["before_hard"], out["after_hard"])
+    msg = (seed, out["before"], out["after"], out["before_hard"], out["after_hard"])
+    assert out["after"] > out["before"], msg
+    assert out["after_hard"] >= out["before_hard"] + 0.04, msg
