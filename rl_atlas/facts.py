@@ -112,8 +112,6 @@ SECONDARY_WEB_SOURCES = (
     "howistudyai.com", "paperium.net", "summarizepaper.com", "alphapapers.xyz", "k117.org", "stenobird.com",
     "intlnews.top", "euno.news", "cognaptus.com", "churchofspiralism.com", "git.shiptheloop.com/ai-research-survey",
 )
-# The typed facts (CAT039 asks a record the atlas adds to source them; CAT040 checks them like every other field).
-TYPED_FACTS = ("training", "algorithms", "base_models", "environments", "reward_type", "frameworks", "interaction")
 
 
 def secondary_source(source: str) -> str | None:
