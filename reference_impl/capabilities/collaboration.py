@@ -50,6 +50,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 
 from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
                                  collate, generate, pad_sequences, pick_device, seed_everything, token_logprobs)
+from reference_impl.capabilities.splits import permuted_split
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.envs.collaboration import CHARSET, LETTERS, CollaborationEnv
@@ -91,9 +92,7 @@ QUICK = dict(warmup_steps=250, rl_steps=80, prompts_per_step=16, group_size=8, e
 def split_pairs(cfg: Config) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Disjoint train and held-out codes (a, b): a seeded permutation of all 1000, cut at `holdout`."""
     pairs = [(a, b) for a in range(10) for b in range(100)]
-    perm = torch.randperm(len(pairs), generator=torch.Generator().manual_seed(7919 * cfg.seed + 1)).tolist()
-    n_eval = int(round(cfg.holdout * len(pairs)))
-    return [pairs[i] for i in perm[n_eval:]], [pairs[i] for i in perm[:n_eval]]
+    return permuted_split(pairs, cfg.holdout, 7919 * cfg.seed + 1)  # at least one code held out
 
 
 def teacher_message(a: int, p_code1: float, cfg: Config, gen: torch.Generator) -> str:
