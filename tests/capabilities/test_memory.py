@@ -127,13 +127,13 @@ def test_ppo_epochs_move_the_ratio():
 def test_memory_agent_learns_to_keep_the_fact():
     """After GRPO on the final answer only, the memory agent must beat its warm-up and the truncated-context
     ablation (same warm-up length and RL budget, same run) on held-out streams, seed drawn at random.
-    Seed benchmark (seeds 101..110, --quick, warm-up lr 1e-3): worst after - before 0.20 (seed 109), worst
-    after - truncated 0.57 (seed 106), so the margins are 0.10 and 0.28. Two more seeds, 150546 and 963667, whose
-    warm-up missed the key lookup at the former lr 3e-3, gave +0.25 / +0.60 and +0.41 / +0.80. The margins
-    hold when the warm-up has learned the lookup; at lr 1e-3 it did on all 32 seeds measured, but that is not
-    proved for every seed, so on a seed whose warm-up ends near chance (before < 0.25) only the signs are
-    asserted, which is the acceptance (after above both). RFT and the full-context reader are reported, not
-    asserted (RFT beats GRPO here; docs/implementations/memory.md)."""
+    Seed benchmark (seeds 101..110, --quick, warm-up lr 1e-3, RL lr 5e-4): worst after - before 0.37 (seed 104),
+    worst after - truncated 0.77 (seed 106); two more seeds that failed CI runs with the former learning rates gave
+    +0.32 / +0.75 (742759) and +0.49 / +0.84 (150546), so the margins are 0.15 and 0.35 (about half the worst of
+    the twelve). They hold when the warm-up has learned the key lookup, which it did on every seed measured at the
+    warm-up lr 1e-3, but that is not proved for every seed, so on a seed whose warm-up ends near chance
+    (before < 0.25) only the signs are asserted, which is the acceptance (after above both). RFT and the
+    full-context reader are reported, not asserted (RFT ties GRPO; docs/implementations/memory.md)."""
     from reference_impl.capabilities import memory
 
     seed = learning_seed()
@@ -144,7 +144,7 @@ def test_memory_agent_learns_to_keep_the_fact():
     assert out["after"] - out["baseline"] >= (M_TRUNCATED if lookup_learned else 1e-9), msg
 
 
-M_BEFORE, M_TRUNCATED = 0.10, 0.28  # half the worst seed of the 10-seed benchmark (docstring above)
+M_BEFORE, M_TRUNCATED = 0.15, 0.35  # about half the worst of the twelve seeds in the docstring above
 
 
 def test_keep_shorthand():
