@@ -63,7 +63,16 @@ REFUSED = frozenset({"CAT021", "CAT022", "CAT023", "CAT024", "CAT025", "CAT026",
 
 # Characters that would break the one-problem-per-line output or play tricks on a terminal (ESC) or an editor.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-_SHORT = reprlib.Repr()
+
+
+class _Short(reprlib.Repr):
+    def repr_int(self, x: int, level: int) -> str:
+        # A YAML hex or octal literal can hold an integer whose decimal form Python refuses to write (over 4300
+        # digits: ValueError); name its size instead.
+        return f"<{x.bit_length()}-bit integer>" if x.bit_length() > 1024 else super().repr_int(x, level)
+
+
+_SHORT = _Short()
 _SHORT.maxstring = _SHORT.maxother = 80
 
 

@@ -105,6 +105,8 @@ TEXT_CASES = {
     "deep-block": ("deepb.yaml", RECORD + _deep_block(200), "CAT025", 3 + MAX_DEPTH),
     "huge-file": ("big.yaml", RECORD + "summary: " + "s" * MAX_FILE_BYTES + "\n", "CAT023", 1),
     "huge-int": ("bigint.yaml", RECORD + "year: " + "1" * 5000 + "\n", "CAT001", 3),
+    "huge-hex-int": ("bighex.yaml", RECORD + "year: 0x" + "f" * 4000 + "\n", "CAT003", 3),  # no digit limit in hex
+    "huge-hex-in-list": ("bighexl.yaml", RECORD + "authors: [0x" + "f" * 4000 + "]\n", "CAT003", 3),
     "impossible-date": ("date.yaml", RECORD + "year: 2019-13-45\n", "CAT001", 3),
     "two-documents": ("twodocs.yaml", RECORD + "---\n" + RECORD, "CAT001", 3),
     "value-key": ("equals.yaml", RECORD + "venue: =\n", "CAT001", 3),
