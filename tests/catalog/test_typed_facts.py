@@ -11,7 +11,7 @@ import pytest
 
 from rl_atlas import load_catalog
 from rl_atlas.basemodels import parse_base_model
-from rl_atlas.facts import COVERAGE_FLOORS, coverage, coverage_shortfalls, secondary_source, venue_family
+from rl_atlas.facts import COVERAGE_FLOORS, _short_of, coverage, coverage_shortfalls, secondary_source, venue_family
 from rl_atlas.query import Filters, run_query
 from rl_atlas.sqlite import write_sqlite
 
@@ -219,3 +219,10 @@ def test_contributing_lists_every_secondary_source():
     text = (Path(__file__).resolve().parents[2] / "CONTRIBUTING.md").read_text(encoding="utf-8")
     section = text.split("## What counts as a source", 1)[1].split("\n## ", 1)[0]
     assert [s for s in SECONDARY_WEB_SOURCES if s not in section] == []
+
+
+def test_a_share_just_under_its_target_never_prints_as_reaching_it():
+    """305 of 339 is 89.97%: with one decimal it printed as '90.0% < 90%'."""
+    assert _short_of(305, 339, 0.90) == "89.97%) < 90%, 1 more needed"
+    assert _short_of(288, 339, 0.95).endswith("35 more needed")  # 0.95 x 339 = 322.05, so 323 are needed
+    assert _short_of(9, 10, 0.98).endswith("1 more needed")
