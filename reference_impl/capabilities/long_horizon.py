@@ -57,9 +57,9 @@ import torch
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, rft_step, unit_variance
+from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, kl_reference, rft_step, unit_variance
 from reference_impl.capabilities.splits import is_held_out
-from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, frozen_copy, pick_device, seed_everything
+from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
 from reference_impl.core import token_logprobs
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
@@ -265,7 +265,7 @@ def train(model, tok, cfg: Config, device, mode: str, gen: torch.Generator, curv
     """RL with trajectory-level ('trajectory') or step-level ('gigpo') advantages, or RFT ('rft').
     Returns the held-out curve, the training curve, steps to target, tokens and the mean clip fraction."""
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    ref = frozen_copy(model) if cfg.kl_coef > 0 else None  # the warm-up policy, for GRPO's KL term
+    ref = kl_reference(model, cfg)  # the warm-up policy, for GRPO's KL term
     n, curve, train_curve, steps_to_target, tokens, clip = cfg.groups * cfg.group_size, [], [], None, 0, []
     rng = np.random.default_rng(cfg.seed + 1)  # the same combinations for every arm
     mb_gen = torch.Generator().manual_seed(cfg.seed + 2)

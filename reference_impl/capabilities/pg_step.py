@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import torch
 
 from reference_impl.core.masks import POLICY, PROMPT, Batch, masked_sum
+from reference_impl.core.reference import frozen_copy
 from reference_impl.objectives import grpo
 from reference_impl.objectives.update import policy_update
 
@@ -45,6 +46,11 @@ def as_batch(input_ids: torch.Tensor, loss_mask: torch.Tensor, attention_mask: t
         attention_mask = torch.ones_like(input_ids)
     roles = torch.where(policy, torch.full_like(input_ids, int(POLICY)), torch.full_like(input_ids, int(PROMPT)))
     return Batch(input_ids=input_ids, attention_mask=attention_mask, roles=roles, policy_mask=policy.long())
+
+
+def kl_reference(model: torch.nn.Module, cfg: PGFlags) -> torch.nn.Module | None:
+    """A frozen copy of `model` (the warm-up policy) for GRPO's KL term, or None when cfg.kl_coef is 0."""
+    return frozen_copy(model) if cfg.kl_coef > 0 else None
 
 
 def grpo_step(model, opt, batch: Batch, advantages: torch.Tensor, cfg: PGFlags, gen: torch.Generator,

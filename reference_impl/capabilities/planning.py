@@ -48,9 +48,9 @@ import torch
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, rft_step
+from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, kl_reference, rft_step
 from reference_impl.capabilities.splits import is_held_out
-from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, frozen_copy, pick_device, seed_everything
+from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.core import token_logprobs
@@ -261,7 +261,7 @@ def train(model, tok, cfg, device, mode: str, gen, train_ids: list[int], curve_i
     """mode 'trajectory' (eq. 1, internal driver), 'myopic' (per-turn ablation) or 'rft'.
     Returns the held-out curve, the tokens processed and the mean clip fraction."""
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    ref = frozen_copy(model) if cfg.kl_coef > 0 else None  # the warm-up policy, for GRPO's KL term
+    ref = kl_reference(model, cfg)  # the warm-up policy, for GRPO's KL term
     rng = np.random.default_rng(cfg.seed + 7)  # the same layouts for every arm
     mb_gen = torch.Generator().manual_seed(cfg.seed + 2)
     curve, tokens, clip = [{"step": 0, "success_rate": evaluate(model, tok, cfg, device, gen, curve_ids)[0]}], 0, []

@@ -2,7 +2,7 @@
 
 import torch
 
-from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step
+from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, kl_reference
 from reference_impl.core import PolicyConfig, TinyTransformer, frozen_copy
 
 
@@ -39,3 +39,10 @@ def test_kl_term_changes_the_update():
     b, _ = _run(5.0)
     diffs = [(p - q).abs().max().item() for p, q in zip(a.parameters(), b.parameters())]
     assert max(diffs) > 1e-6
+
+
+def test_kl_reference_is_a_frozen_copy_only_with_a_coefficient():
+    model, _, _ = _setup()
+    assert kl_reference(model, PGFlags(kl_coef=0.0)) is None
+    ref = kl_reference(model, PGFlags(kl_coef=0.1))
+    assert ref is not model and not any(p.requires_grad for p in ref.parameters())
