@@ -223,6 +223,8 @@ def test_contributing_lists_every_secondary_source():
 
 def test_a_share_just_under_its_target_never_prints_as_reaching_it():
     """305 of 339 is 89.97%: with one decimal it printed as '90.0% < 90%'."""
-    assert _short_of(305, 339, 0.90) == "89.97%) < 90%, 1 more needed"
-    assert _short_of(288, 339, 0.95).endswith("35 more needed")  # 0.95 x 339 = 322.05, so 323 are needed
-    assert _short_of(9, 10, 0.98).endswith("1 more needed")
+    assert _short_of("environments", 305, 339, "RL methods", 0.90) == \
+        ["environments: 305/339 RL methods (89.97%) < 90%, 1 more needed"]
+    assert _short_of("algorithms", 288, 339, "RL methods", 0.95)[0].endswith("35 more needed")  # 0.95 x 339 = 322.05: 323
+    assert _short_of("training", 9, 10, "methods", 0.98)[0].endswith("1 more needed")
+    assert _short_of("environments", 306, 339, "RL methods", 0.90) == [] == _short_of("training", 0, 0, "methods", 0.98)
