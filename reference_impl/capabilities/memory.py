@@ -25,12 +25,12 @@ memory (``=``) otherwise; this teaches the format and the key lookup, which the 
 from noisy demonstrations alone. These exact updates read `warmup_episodes` streams each and keep only a
 `keep_share` of the "keep" turns, so that the one "store" turn per stream is not outweighed. Then updates
 (on a third as many streams) on a sloppy teacher that stores the fact only `demo_store` (half) of the
-time, so the warm-up policy often reaches the end with an empty memory and must guess. `--quick` warms up at a learning rate
-of 1e-3: at 3e-3 the exact part plateaued without the key lookup on about a third of the seeds (the warm-up then
-answered near chance, and 20 GRPO updates could not find the lookup either). Its RL learning rate is 5e-4 for
-every arm: at 1e-3 GRPO fell from its warm-up on some seeds (742759: 0.60 to 0.45, its training reward dropping
-from 0.49 to 0.29 within ten updates). The one-step
-readers below warm up for the same number of updates on a third as many streams per update.
+time, so the warm-up policy often reaches the end with an empty memory and must guess. The one-step
+readers below warm up for the same number of updates on a third as many streams per update. `--quick` warms
+up at a learning rate of 1e-3: at 3e-3 the exact part plateaued without the key lookup on about a third of the
+seeds (the warm-up then answered near chance, and 20 GRPO updates could not find the lookup either). Its RL
+learning rate is 5e-4 for every arm: at 1e-3 GRPO fell from its warm-up on some seeds (742759: 0.60 to 0.45,
+its training reward dropping from 0.49 to 0.29 within ten updates).
 From there, the same rollout and update budget for
   * baseline (the ablation): a policy that reads the question plus the last `memory_size + chunk_len`
     characters of the stream (the same context size as the memory agent) and answers at once, trained
