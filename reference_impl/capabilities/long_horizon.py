@@ -1,7 +1,9 @@
-"""Long-horizon credit assignment: step-level groups (GiGPO style) against a trajectory-level outcome reward.
+"""Long-horizon credit assignment: step-level groups (GiGPO style) against trajectory-level credit.
 
-Task: `RLAtlas/LongHorizon-v0`, a chain of rooms each opened by a hidden key; +1 only when the last
-door opens, within `max_turns` turns. Every group plays its own hidden key combination, drawn so
+Task: `RLAtlas/LongHorizon-v0`, a chain of rooms each opened by a hidden key; +1 when the last door
+opens within `max_turns` turns, and a small turn-level reward (`door_reward`, 0.1) for every door opened
+on the way (`--door-reward 0` leaves the outcome reward alone; docs/implementations/long-horizon.md
+says why the default pays it). Every group plays its own hidden key combination, drawn so
 that each room's key is that room's usual key with probability `bias` and another key otherwise (a
 building whose locks mostly follow one pattern). Combinations are split by a hash of their number
 into a training set and a disjoint held-out set (`is_held_out`); training samples only the first,
@@ -15,8 +17,8 @@ All learners start from the same format-only warm-up (random valid keys) and get
 (the same random stream) and the same optimiser steps. The two RL arms differ only in the advantage
 given to each action token:
 
-* trajectory level (GRPO on the outcome, the ablation): every action of trajectory i gets
-      A_i = (R_i - mean_group R) / (std_group R + eps)                                         (1)
+* trajectory level (GRPO on the episode return, the ablation): every action of trajectory i gets
+      A_i = (R_i - mean_group R) / (std_group R + eps),   R_i = sum_t r_t                      (1)
   so a successful run also reinforces its wrong keys, and a failed run punishes its right ones.
 * step level (GiGPO, Feng et al. 2025): steps taken from the same environment state (the same room
   of the same combination, the "anchor state") anywhere in the group form a second group; each
@@ -24,7 +26,11 @@ given to each action token:
       R_t = sum_k gamma^k r_{t+k}                                                               (2)
   is normalised inside its anchor group, and added to (1):
       A_{i,t} = A_i + omega * (R_t - mean_anchor R) / (std_anchor R + eps)                      (3)
-  A right key reaches the exit sooner, so it earns a higher R_t than a wrong key from the same room.
+  A right key earns the door reward now and reaches the exit sooner, so its R_t is higher than that of
+  a wrong key from the same room. With the outcome reward alone (`--door-reward 0`) R_t is zero for
+  every step of a failed run and differs between the steps of a successful one only by discounting,
+  so the anchor groups carry little beyond the outcome; the two arms then tie within the spread of
+  seeds (the docs page has the 20-seed record).
 
 Step size. Eq. (3) sums two unit-variance terms, so its advantages are larger than those of (1) and
 at the same learning rate the GiGPO arm would also take bigger steps. Both arms therefore divide their
@@ -38,7 +44,7 @@ from collapsing to a fixed wrong key sequence on some seeds (docs/implementation
 variants tried).
 
 Departures from the paper: exact state matching on the room number, a toy chain
-instead of ALFWorld.
+instead of ALFWorld, and a turn-level reward per door where ALFWorld pays only at the end.
 """
 
 from __future__ import annotations
@@ -100,6 +106,10 @@ class Config(PGFlags, PolicyFlags):
     """Discount for the step-level returns of eq. (2)."""
     omega: float = 1.0
     """Weight of the step-level advantage in eq. (3)."""
+    anchor: str = "room"
+    """Anchor state of the step-level groups: room, or room-turn (the room and the number of turns already used)."""
+    door_reward: float = 0.1
+    """Reward for every door opened, on top of the +1 outcome (0: the outcome reward only)."""
     warmup_steps: int = 60
     """Supervised warm-up steps on random valid keys (teaches the format, not a search strategy)."""
     eval_episodes: int = 256
@@ -147,7 +157,7 @@ def rollout(model, tok, cfg: Config, combos: list[int], device, gen: torch.Gener
     policy's action tokens, the room each action was taken in (-1 where none), per-turn rewards and the
     success flags."""
     n = len(combos)
-    envs = [LongHorizonEnv(cfg.n_rooms, cfg.n_keys, cfg.max_turns) for _ in range(n)]
+    envs = [LongHorizonEnv(cfg.n_rooms, cfg.n_keys, cfg.max_turns, door_reward=cfg.door_reward) for _ in range(n)]
     first = [e.reset(options={"combination": c})[0] for e, c in zip(envs, combos)]
     ids = torch.tensor([[tok.bos_id] + tok.encode(o) for o in first], device=device)
     act_mask = torch.zeros(n, 3 + 3 * cfg.max_turns, dtype=torch.bool)
@@ -186,6 +196,17 @@ def trajectory_advantages(returns: torch.Tensor, group_size: int, eps: float = 1
     """Eq. (1): per-trajectory advantage, normalised inside each group of `group_size`."""
     r = returns.view(-1, group_size)
     return ((r - r.mean(1, keepdim=True)) / (r.std(1, keepdim=True) + eps)).view(-1)
+
+
+def anchor_states(rooms: torch.Tensor, anchor: str = "room") -> torch.Tensor:
+    """The anchor state of every turn (n, T): the room, or with anchor="room-turn" the room and the turn index
+    together (one integer per pair); -1 where the episode had ended."""
+    if anchor == "room":
+        return rooms
+    if anchor != "room-turn":
+        raise ValueError(f"anchor must be room or room-turn, got {anchor!r}")
+    T = rooms.shape[1]
+    return torch.where(rooms >= 0, rooms * T + torch.arange(T), -1)
 
 
 def step_advantages(rooms: torch.Tensor, rewards: torch.Tensor, group_size: int, gamma: float,
@@ -282,7 +303,8 @@ def train(model, tok, cfg: Config, device, mode: str, gen: torch.Generator, curv
         else:
             adv = trajectory_advantages(rewards.sum(1), cfg.group_size)[:, None].expand(-1, cfg.max_turns).clone()
             if mode == "gigpo":
-                adv = adv + cfg.omega * step_advantages(rooms, rewards, cfg.group_size, cfg.gamma)
+                anchors = anchor_states(rooms, cfg.anchor)
+                adv = adv + cfg.omega * step_advantages(anchors, rewards, cfg.group_size, cfg.gamma)
             adv = unit_variance(adv, rooms >= 0)  # the same advantage scale in both arms
             tok_adv = token_advantages(adv, act_mask.shape)[:, 1:].to(device)
             stats = grpo_step(model, opt, batch, tok_adv, cfg, mb_gen, mode="bnpo", ref=ref)
@@ -303,6 +325,8 @@ def parse(argv) -> Config:
 
 def main(argv: list[str] | None = None) -> int:
     cfg = parse(argv)
+    if cfg.anchor not in ("room", "room-turn"):
+        raise SystemExit("--anchor must be room or room-turn")
     device = pick_device(cfg.device)
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)

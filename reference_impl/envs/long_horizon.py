@@ -6,7 +6,8 @@ drawn from `task_seed`, or set per episode with `reset(options={"combination": c
 c in [0, n_keys ** n_rooms) spells the combination in base n_keys (room 0 is the lowest digit).
 The right key moves the agent to the next room, a wrong key leaves it where it is. Leaving the last room pays +1 and ends the
 episode; running out of `max_turns` pays nothing. Between those two outcomes there is no signal,
-so a learner has to work out which of its many turns mattered.
+so a learner has to work out which of its many turns mattered. (`door_reward` > 0 adds that much for every
+door opened, the last one included: turn-level rewards on top of the outcome; 0 by default.)
 
 Text interface: the observation is two characters, a status and the current room:
 `s0` at the start, `+3` after a key that opened a door, `-3` after a wrong key, `!3` after an
@@ -39,11 +40,11 @@ class LongHorizonEnv(gym.Env):
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(self, n_rooms: int = 8, n_keys: int = 4, max_turns: int = 20, task_seed: int = 0,
-                 invalid_penalty: float = -0.1, render_mode: str | None = None):
+                 invalid_penalty: float = -0.1, door_reward: float = 0.0, render_mode: str | None = None):
         if not 1 <= n_rooms <= 10 or not 2 <= n_keys <= 8:
             raise ValueError("n_rooms must be in 1..10 and n_keys in 2..8")
         self.n_rooms, self.n_keys, self.max_turns = n_rooms, n_keys, max_turns
-        self.invalid_penalty, self.render_mode = invalid_penalty, render_mode
+        self.invalid_penalty, self.door_reward, self.render_mode = invalid_penalty, door_reward, render_mode
         self.keys = key_chars(n_keys)
         # the hidden combination: one key per room, fixed for this task
         self.solution = "".join(np.random.default_rng(task_seed).choice(list(self.keys), size=n_rooms))
@@ -68,7 +69,7 @@ class LongHorizonEnv(gym.Env):
         if len(action) != 1 or action not in self.keys:
             status, reward = "!", self.invalid_penalty
         elif action == self.solution[self.room]:
-            status, self.room = "+", self.room + 1
+            status, self.room, reward = "+", self.room + 1, self.door_reward
         else:
             status = "-"
         terminated = self.room >= self.n_rooms

@@ -43,6 +43,28 @@ def test_out_of_turns_pays_nothing():
     assert rewards == [0.0] * 4 and env.turn == 4
 
 
+def test_door_reward_pays_every_door():
+    env = LongHorizonEnv(n_rooms=3, max_turns=9, task_seed=4, door_reward=0.25)
+    env.reset(seed=0)
+    wrong = next(k for k in env.keys if k != env.solution[0])
+    assert env.step(wrong)[1] == 0.0
+    rewards = [env.step(key)[1] for key in env.solution]
+    assert rewards == [0.25, 0.25, 1.25]
+
+
+def test_anchor_states_room_or_room_and_turn():
+    import torch
+
+    from reference_impl.capabilities.long_horizon import anchor_states
+
+    rooms = torch.tensor([[0, 0, 1], [0, 1, -1]])
+    assert torch.equal(anchor_states(rooms, "room"), rooms)
+    # room-turn: room * T + turn, so room 0 at turns 0 and 1 are two anchors; -1 (ended) stays -1
+    assert torch.equal(anchor_states(rooms, "room-turn"), torch.tensor([[0, 1, 5], [0, 4, -1]]))
+    with pytest.raises(ValueError):
+        anchor_states(rooms, "turn")
+
+
 def test_step_advantages_by_hand():
     import torch
 
@@ -106,15 +128,16 @@ def test_ppo_epochs_move_the_ratio():
 
 @pytest.mark.slow
 def test_turn_level_credit_learns_on_held_out_combinations():
-    """Same warm-up, rollouts, updates, advantage scale and KL term, seed drawn at random: the GiGPO-style
-    learner must beat its warm-up on held-out key combinations. 10-seed benchmark (seeds 101-110, --quick):
-    after - before worst +0.031 (seed 108), so the margin is 0.015. After - trajectory-level was positive on
-    9 of 10 seeds but its worst was -0.21 (seed 108), so no per-run margin over the ablation can be
-    asserted; the comparison is only checked to be reported."""
+    """Same warm-up, rollouts, rewards (0.1 per door, +1 at the exit), updates, advantage scale and KL term, seed
+    drawn at random: the GiGPO-style learner must beat its warm-up on held-out key combinations. Over 40 seeds at
+    these settings (benchmark 101-110, and 201-210 and 301-320 in benchmarks/results/) after - before was +0.20 at
+    worst (seed 208), so the margin is 0.1. After - trajectory-level was positive on 38 of the 40 (worst -0.12,
+    seed 319), so no per-run margin over the ablation is asserted; the comparison is only checked to be reported."""
     from reference_impl.capabilities.long_horizon import main
 
     seed = learning_seed()
     out = run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"])
     assert out["capability"] == "long-horizon" and out["metric"] == "success_rate"
-    assert out["after"] >= out["before"] + 0.015, (seed, out["before"], out["after"])
+    assert out["config"]["door_reward"] == 0.1
+    assert out["after"] >= out["before"] + 0.1, (seed, out["before"], out["after"])
     assert out["baselines"]["trajectory-grpo"] == out["baseline"]
