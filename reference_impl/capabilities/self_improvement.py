@@ -88,7 +88,7 @@ class Config(PolicyFlags):
 
 
 QUICK = dict(max_operand=9, test_fraction=0.4, demo_correct=0.5, n_layer=2, n_embd=64, warmup_steps=2000, rl_steps=40,
-             prompts_per_step=16, group_size=16, lr=3e-4, kl_coef=0.1, eval_every=10, max_new_tokens=5, eval_samples=8)
+             prompts_per_step=16, group_size=16, lr=2e-4, kl_coef=0.1, eval_every=10, max_new_tokens=5, eval_samples=8)
 
 
 def parse_config(argv) -> Config:
