@@ -128,6 +128,7 @@ class Config(PGFlags, PolicyFlags):
 
 QUICK = dict(iterations=40, groups=6, group_size=8, warmup_steps=40, eval_episodes=192, kl_coef=0.1)
 ARMS = ("gigpo", "trajectory", "rft")
+ANCHORS = ("room", "room-turn")  # the values of --anchor, see anchor_states
 
 
 def make_tokenizer(cfg, env: LongHorizonEnv):
@@ -203,8 +204,8 @@ def anchor_states(rooms: torch.Tensor, anchor: str = "room") -> torch.Tensor:
     together (one integer per pair); -1 where the episode had ended."""
     if anchor == "room":
         return rooms
-    if anchor != "room-turn":
-        raise ValueError(f"anchor must be room or room-turn, got {anchor!r}")
+    if anchor not in ANCHORS:
+        raise ValueError(f"anchor must be one of {ANCHORS}, got {anchor!r}")
     T = rooms.shape[1]
     return torch.where(rooms >= 0, rooms * T + torch.arange(T), -1)
 
@@ -325,8 +326,8 @@ def parse(argv) -> Config:
 
 def main(argv: list[str] | None = None) -> int:
     cfg = parse(argv)
-    if cfg.anchor not in ("room", "room-turn"):
-        raise SystemExit("--anchor must be room or room-turn")
+    if cfg.anchor not in ANCHORS:
+        raise SystemExit(f"--anchor must be one of {', '.join(ANCHORS)}")
     device = pick_device(cfg.device)
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
