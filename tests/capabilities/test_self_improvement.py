@@ -93,11 +93,11 @@ def test_majority_vote_reward_raises_true_accuracy(capsys):
     """Test-time RL on the policy's own majority vote against the warm-up policy and against the same run
     with a random label (same warm-up, batches, updates and KL term), measured against the held-out truth
     in the same run. GRPO on the true labels (an upper bound) and RFT on the vote are reported, not
-    asserted. Seventeen seeds at the RL learning rate of 2e-4 (benchmark 101..110, and 487385, 88763,
-    7001..7005 in benchmarks/results/self_improvement_extra_seeds.json): worst after - before +0.028 and worst
-    after - random-label +0.012 (both seed 7003, whose warm-up vote is right on only 0.375 of the questions),
-    so the margins are about half of those. At the former rate of 3e-4 a fresh-clone run drew seed 487385,
-    where GRPO fell below its warm-up (0.23 against 0.28): the vote itself degraded (maj@16 0.45 to 0.23)."""
+    asserted. 38 seeds with --quick's split of 75 warm-up and 25 test questions (benchmark 101..110, and 28 more
+    in benchmarks/results/self_improvement_extra_seeds.json): worst after - before +0.045 and worst
+    after - random-label +0.125, both on seed 673675, the next worst +0.115 and +0.153; the margins are about
+    half of the worst. With the former split (60 / 40) a fresh-clone run drew that seed, whose warm-up then
+    generalised poorly to the 40 unseen sums (accuracy 0.12, maj@8 0.18), and GRPO ended below it."""
     seed = learning_seed()
     out = _run(capsys, ["--quick", "--seed", str(seed)])
     msg = f"seed {seed} (replay with RL_ATLAS_TEST_SEED={seed}): {out['before']=} {out['baselines']=} {out['after']=}"
@@ -105,4 +105,4 @@ def test_majority_vote_reward_raises_true_accuracy(capsys):
     assert out["after"] - out["baseline"] >= M_RANDOM, msg
 
 
-M_BEFORE, M_RANDOM = 0.014, 0.006  # about half the worst of the 17 seeds measured, see the docstring above
+M_BEFORE, M_RANDOM = 0.02, 0.06  # about half the worst of the 38 seeds measured, see the docstring above
