@@ -96,16 +96,22 @@ def summarize(runs: list[dict]) -> dict:
     ok = [r for r in runs if "error" not in r]
     if not ok:
         return {"seeds": 0, "failed": len(runs)}
-    arms = {"before": [r["before"] for r in ok], "baseline": [r["baseline"] for r in ok], "after": [r["after"] for r in ok]}
+    # a run through --engine trl has no ablation arm: its `baseline` is absent, and so are the rows built on it
+    arms = {"before": [r["before"] for r in ok], "baseline": [r["baseline"] for r in ok if "baseline" in r],
+            "after": [r["after"] for r in ok]}
     for name in sorted({k for r in ok for k in r.get("baselines", {})}):
         arms[f"baselines.{name}"] = [r["baselines"][name] for r in ok if name in r.get("baselines", {})]
     out = {"seeds": len(ok), "failed": len(runs) - len(ok), "metric": ok[0].get("metric", ""),
-           "arms": {k: stats(v) for k, v in arms.items()}}
-    margins = {"after-before": [r["after"] - r["before"] for r in ok], "after-baseline": [r["after"] - r["baseline"] for r in ok]}
+           "arms": {k: stats(v) for k, v in arms.items() if v}}
+    margins = {"after-before": [r["after"] - r["before"] for r in ok],
+               "after-baseline": [r["after"] - r["baseline"] for r in ok if "baseline" in r]}
     for name in sorted({k for r in ok for k in r.get("baselines", {})}):
         margins[f"after-{name}"] = [r["after"] - r["baselines"][name] for r in ok if name in r.get("baselines", {})]
-    out["margins"] = {k: {"worst": round(min(v), 4), "worst_seed": ok[v.index(min(v))]["seed"], "mean": round(statistics.fmean(v), 4)}
-                      for k, v in margins.items()}
+    seeds = {"after-before": [r["seed"] for r in ok], "after-baseline": [r["seed"] for r in ok if "baseline" in r]}
+    for name in sorted({k for r in ok for k in r.get("baselines", {})}):
+        seeds[f"after-{name}"] = [r["seed"] for r in ok if name in r.get("baselines", {})]
+    out["margins"] = {k: {"worst": round(min(v), 4), "worst_seed": seeds[k][v.index(min(v))], "mean": round(statistics.fmean(v), 4)}
+                      for k, v in margins.items() if v}
     out["held_on_every_seed"] = all(m > 0 for m in margins["after-before"] + margins["after-baseline"])
     return out
 
@@ -158,9 +164,10 @@ def main(argv: list[str] | None = None) -> int:
                 if "error" in r:
                     print(f"{cap} seed {seed}: FAILED {r['error']}", flush=True)
                 else:
-                    print(f"{cap} seed {seed}: before {r['before']:.3f}  baseline {r['baseline']:.3f}  after {r['after']:.3f}  "
-                          f"after>before {r['after'] > r['before']}  after>baseline {r['after'] > r['baseline']}  "
-                          f"({r['wall_seconds']:.0f}s)", flush=True)
+                    ablation = (f"baseline {r['baseline']:.3f}  after {r['after']:.3f}  after>before {r['after'] > r['before']}  "
+                                f"after>baseline {r['after'] > r['baseline']}" if "baseline" in r else
+                                f"no baseline arm  after {r['after']:.3f}  after>before {r['after'] > r['before']}")
+                    print(f"{cap} seed {seed}: before {r['before']:.3f}  {ablation}  ({r['wall_seconds']:.0f}s)", flush=True)
             summaries[cap] = summarize(runs)
             out = Path(args.out) if args.out else ROOT / "benchmarks" / "results" / f"capability_{cap}_seeds.json"
             out.parent.mkdir(parents=True, exist_ok=True)

@@ -29,3 +29,16 @@ def test_summary_by_hand():
     table = markdown_table({"x": s})
     assert "| x | baselines.b | 0.650 ± 0.212 | 0.500 .. 0.800 | 0.500 |" in table
     assert "| x | after-baseline | +0.500 (2) | +0.550 |" in table
+
+
+def test_runs_without_an_ablation_arm():
+    """`-- --engine trl` runs report before and after only: no baseline row, no after-baseline margin, and the
+    worst seed of a margin that only some runs have is named among those runs."""
+    runs = [{"seed": 1, "before": 0.2, "after": 0.6}, {"seed": 2, "before": 0.5, "after": 0.4}]
+    s = summarize(runs)
+    assert set(s["arms"]) == {"before", "after"} and set(s["margins"]) == {"after-before"}
+    assert s["margins"]["after-before"]["worst_seed"] == 2 and s["held_on_every_seed"] is False
+    partial = summarize([{"seed": 1, "before": 0.1, "baseline": 0.1, "after": 0.2},
+                         {"seed": 2, "before": 0.1, "baseline": 0.1, "after": 0.2, "baselines": {"x": 0.5}}])
+    assert partial["margins"]["after-x"] == {"worst": -0.3, "worst_seed": 2, "mean": -0.3}
+    assert "after-baseline" in markdown_table({"y": partial})
