@@ -168,7 +168,7 @@ def run_external(model, tok, cfg, device, gen, train_ids: list[int], held_ids: l
         return cfg.gamma ** manhattan(grid, cell)
 
     scored = held_ids[: cfg.search_layouts or None]  # the same held-out layouts for all three
-    greedy, greedy_hard = evaluate(model, tok, cfg, device, gen, scored, temperature=0.0)
+    greedy, greedy_hard = evaluate(model, tok, cfg, device, scored, temperature=0.0)
     return {"greedy": greedy, "heuristic_search": search_success(model, tok, cfg, heuristic, device, scored),
             "value_search": search_success(model, tok, cfg, learned, device, scored), "value_states": len(states),
             "layouts": len(scored)}

@@ -16,7 +16,7 @@ FEW = {
                         "--eval-samples 2 --eval-every 1",
     "memory": "--warmup-steps 3 --clean-steps 1 --rl-steps 2 --prompts-per-step 2 --group-size 4 --eval-episodes 8 "
               "--eval-every 1",
-    "planning": "--warmup-steps 2 --iterations 2 --groups 2 --group-size 4 --eval-per-layout 1 --value-steps 2",
+    "planning": "--warmup-steps 2 --iterations 2 --groups 2 --group-size 4 --eval-per-layout 1 --curve-per-layout 1 --value-steps 2",
     "perception": "--warmup-steps 2 --iterations 2 --batch 2 --group-size 4 --eval-images 8",
     "long-horizon": "--warmup-steps 2 --iterations 2 --groups 2 --group-size 4 --eval-episodes 8",
 }
