@@ -145,7 +145,7 @@ def view(grid: np.ndarray, pos: int) -> str:
     n = grid.shape[0]
     r, c = divmod(pos, n)
     cells = "".join(grid[r + dr, c + dc] if 0 <= r + dr < n and 0 <= c + dc < n else BORDER for dr, dc in MOVES.values())
-    gr, gc = (int(x) for x in np.argwhere(grid == "G")[0])
+    gr, gc = divmod(int((grid == "G").argmax()), n)
     return cells + COMPASS[3 * (1 + int(np.sign(r - gr))) + 1 + int(np.sign(gc - c))]
 
 
@@ -217,9 +217,15 @@ def evaluate(model, tok, cfg, device, ids: list[int], temperature=1.0, per_layou
     layouts = [lay for lay in ids for _ in range(k)]
     gen = torch.Generator(device=device).manual_seed(cfg.seed + 1000)
     *_, success = rollout(model, tok, cfg, layouts, device, gen, temperature)
-    env = PlanningEnv(n_layouts=cfg.n_layouts, layout_seed=cfg.layout_seed, max_turns=cfg.max_turns)
-    hard = np.array([greedy_succeeds(g, s, cfg.max_turns) < 0.5 for g, s in env.layouts])[layouts]
+    hard = hard_layouts(cfg.n_layouts, cfg.layout_seed, cfg.max_turns)[layouts]
     return float(success.mean()), float(success[hard].mean())
+
+
+@functools.lru_cache(maxsize=8)
+def hard_layouts(n_layouts: int, layout_seed: int, max_turns: int) -> np.ndarray:
+    """For each layout of the pool, whether the myopic walker fails it (succeeds in under half its tries)."""
+    env = PlanningEnv(n_layouts=n_layouts, layout_seed=layout_seed, max_turns=max_turns)
+    return np.array([greedy_succeeds(g, s, max_turns) < 0.5 for g, s in env.layouts])
 
 
 def warmup(model, tok, cfg, device, train_ids: list[int]):

@@ -42,10 +42,11 @@ def step_cell(grid: np.ndarray, pos: int, action: str) -> tuple[int, str]:
 
 
 def manhattan(grid: np.ndarray, pos: int) -> int:
+    """Manhattan distance from `pos` to the goal (the first `G` in row-major order)."""
     n = grid.shape[0]
-    gr, gc = np.argwhere(grid == "G")[0]
+    gr, gc = divmod(int((grid == "G").argmax()), n)  # argmax of a boolean array: the first True
     r, c = divmod(pos, n)
-    return abs(int(gr) - r) + abs(int(gc) - c)
+    return abs(gr - r) + abs(gc - c)
 
 
 def greedy_action(grid: np.ndarray, pos: int, rng: np.random.Generator | None = None) -> str:
