@@ -114,7 +114,7 @@ class Config(PGFlags, PolicyFlags):
     """Record the training success rate every this many iterations."""
 
 
-QUICK = dict(iterations=60, warmup_steps=300, n_layouts=200, groups=8, group_size=8, eval_per_layout=32, curve_every=10,
+QUICK = dict(iterations=80, warmup_steps=300, n_layouts=200, groups=8, group_size=8, eval_per_layout=32, curve_every=10,
              value_steps=400, lr=1e-3, kl_coef=0.1, search_layouts=24)
 ARMS = ("trajectory", "myopic", "rft")
 

@@ -112,19 +112,22 @@ def test_ppo_epochs_move_the_ratio():
 @pytest.mark.slow
 def test_trajectory_rl_gains_on_held_out_layouts_that_need_a_detour():
     """Held-out layouts only, seed drawn at random: trajectory-level GRPO (with its KL term to the warm-up)
-    raises the success rate above its warm-up, over all held-out layouts and on the hard ones (those the
-    myopic walker fails), in the same run. Seed benchmark (--quick: 60 updates, 32 evaluation episodes per
-    layout from a generator of their own): seeds 101..110 after - before worst +0.040 (106), hard worst +0.084
-    (103); twelve more seeds (4001..4010 and 503176, 576579, which had failed fresh-clone runs at 40 updates
-    and 8 episodes; benchmarks/results/capability_planning_seeds_4001_4010_503176_576579.json) worst +0.017
-    and hard +0.009 (both seed 4007). Both gains held on all 22 seeds, and are asserted by their sign: the
-    worst seed leaves no room for a margin. NOT asserted, because it did not hold on every seed
-    (docs/implementations/planning.md): after > the per-turn ablation (17 of 22)."""
+    beats, in the same run, its warm-up (over all held-out layouts and on the hard ones, those the myopic
+    walker fails) and the per-turn ablation. Seed benchmark (--quick: 80 updates, 32 evaluation episodes per
+    layout from a generator of their own), seeds 101..110: after - before worst +0.049 (106), after - ablation
+    worst +0.054 (110), hard after - before worst +0.074 (106). Twelve more seeds (4001..4010 and 503176,
+    576579, which had failed fresh-clone runs under earlier settings;
+    benchmarks/results/capability_planning_seeds_4001_4010_503176_576579.json): worst +0.031 (4008), +0.039
+    (4007) and +0.114 (576579). Each margin below is about half the worst of these 22 seeds."""
     from reference_impl.capabilities.planning import main
 
     seed = learning_seed()
     out = run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"])
     assert out["capability"] == "planning" and out["metric"] == "success_rate"
-    msg = (seed, out["before"], out["after"], out["before_hard"], out["after_hard"])
-    assert out["after"] > out["before"], msg
-    assert out["after_hard"] > out["before_hard"], msg
+    msg = (seed, out["before"], out["after"], out["baseline"], out["before_hard"], out["after_hard"])
+    assert out["after"] - out["before"] >= M_BEFORE, msg
+    assert out["after"] - out["baseline"] >= M_ABLATION, msg
+    assert out["after_hard"] - out["before_hard"] >= M_HARD, msg
+
+
+M_BEFORE, M_ABLATION, M_HARD = 0.015, 0.015, 0.035  # from the seed benchmark, see the docstring above
