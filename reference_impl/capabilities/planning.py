@@ -55,7 +55,8 @@ from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, au
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.core import token_logprobs
-from reference_impl.envs.planning import ACTIONS, MOVES, PlanningEnv, greedy_action, greedy_succeeds, manhattan
+from reference_impl.envs.planning import (ACTIONS, MOVES, PlanningEnv, goal_cell, greedy_action, greedy_succeeds,
+                                          manhattan)
 from reference_impl.objectives.grpo import group_advantages
 
 COMPASS = "123456789"  # direction to the goal, laid out like a numeric keypad: 8 = straight up, 3 = down-right
@@ -145,7 +146,7 @@ def view(grid: np.ndarray, pos: int) -> str:
     n = grid.shape[0]
     r, c = divmod(pos, n)
     cells = "".join(grid[r + dr, c + dc] if 0 <= r + dr < n and 0 <= c + dc < n else BORDER for dr, dc in MOVES.values())
-    gr, gc = divmod(int((grid == "G").argmax()), n)
+    gr, gc = divmod(goal_cell(grid), n)
     return cells + COMPASS[3 * (1 + int(np.sign(r - gr))) + 1 + int(np.sign(gc - c))]
 
 

@@ -41,12 +41,14 @@ def step_cell(grid: np.ndarray, pos: int, action: str) -> tuple[int, str]:
     return new, {"G": "goal", "T": "trap"}.get(cell, "move")
 
 
+def goal_cell(grid: np.ndarray) -> int:
+    """Flat index of the goal (the first `G` in row-major order): argmax of a boolean array is its first True."""
+    return int((grid == "G").argmax())
+
+
 def manhattan(grid: np.ndarray, pos: int) -> int:
-    """Manhattan distance from `pos` to the goal (the first `G` in row-major order)."""
-    n = grid.shape[0]
-    gr, gc = divmod(int((grid == "G").argmax()), n)  # argmax of a boolean array: the first True
-    r, c = divmod(pos, n)
-    return abs(gr - r) + abs(gc - c)
+    """Manhattan distance from `pos` to the goal."""
+    return manhattan_cells(grid.shape[0], pos, goal_cell(grid))
 
 
 def greedy_action(grid: np.ndarray, pos: int, rng: np.random.Generator | None = None) -> str:
