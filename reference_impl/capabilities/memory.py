@@ -120,7 +120,7 @@ def stream_key(env: ChunkedMemoryEnv) -> str:
 
 def train_seeds(env: ChunkedMemoryEnv, cfg: Config, gen: torch.Generator, n: int) -> list[int]:
     """n random stream seeds whose stream is on the training side of the split."""
-    candidates = (int(x) for x in torch.randint(0, 2**31 - 1, (100 * n,), generator=gen))
+    candidates = torch.randint(0, 2**31 - 1, (100 * n,), generator=gen).tolist()
     return pick_seeds(env, stream_key, candidates, n, False, cfg.seed, cfg.held_out)
 
 

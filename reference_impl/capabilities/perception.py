@@ -114,19 +114,32 @@ class VisionPolicy(nn.Module):
         self.encoder = nn.Sequential(nn.Conv2d(3, 32, 3, padding=1), nn.GELU(),
                                      nn.Conv2d(32, c, 3, stride=2, padding=1), nn.GELU(), nn.Conv2d(c, c, 1))
 
-    def start(self, images: torch.Tensor, idx: torch.Tensor):
-        """The language model's output (logits and cache) over the image prefix followed by the text idx."""
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """images (B, H, W) -> the 64 prefix embeddings (B, 64, C)."""
         B, H, W = images.shape
         ys, xs = torch.meshgrid(torch.linspace(-1, 1, H, device=images.device),
                                 torch.linspace(-1, 1, W, device=images.device), indexing="ij")
         planes = torch.stack([images, xs.expand(B, H, W), ys.expand(B, H, W)], 1)
-        prefix = self.encoder(planes).flatten(2).transpose(1, 2)  # (B, 64, C)
-        x = torch.cat([prefix, self.lm.tok_emb(idx)], 1)  # image features as prefix "tokens"
+        return self.encoder(planes).flatten(2).transpose(1, 2)
+
+    def start(self, images: torch.Tensor, idx: torch.Tensor, picture: torch.Tensor | None = None):
+        """The language model's output (logits and cache) over the image prefix followed by the text idx.
+        Without `picture`, row i of idx follows images[i]. With `picture` (B,), row i follows
+        images[picture[i]]: `images` then holds each distinct picture once, and its prefix (the CNN and
+        the transformer over the 64 image positions) is computed once and its keys and values shared by
+        every row that shows it. Under causal attention the prefix never sees the text after it, so
+        this is the same computation as repeating the picture, G times cheaper for a GRPO group."""
+        if picture is not None and isinstance(self.lm, TinyTransformer):
+            past = self.lm(None, inputs_embeds=self.encode(images)).past_key_values
+            return self.lm(idx, past_key_values=tuple((k[picture], v[picture]) for k, v in past))
+        if picture is not None:  # a Hugging Face cache: repeat the pictures instead
+            images = images[picture]
+        x = torch.cat([self.encode(images), self.lm.tok_emb(idx)], 1)  # image features as prefix "tokens"
         return self.lm(None, inputs_embeds=x)
 
-    def forward(self, images: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
-        """images (B, H, W), idx (B, T) -> next-token logits (B, T, V) for the text positions."""
-        return self.start(images, idx).logits[:, -idx.shape[1]:]
+    def forward(self, images: torch.Tensor, idx: torch.Tensor, picture: torch.Tensor | None = None) -> torch.Tensor:
+        """images (B, H, W), idx (B, T) -> next-token logits (B, T, V) for the text positions (see `start`)."""
+        return self.start(images, idx, picture).logits[:, -idx.shape[1]:]
 
 
 def make_tokenizer(cfg):
@@ -180,10 +193,10 @@ def prompts(tok, states) -> torch.Tensor:
 
 
 @torch.no_grad()
-def sample(model, images, prompt, n_new: int, temperature: float, gen):
+def sample(model, images, prompt, n_new: int, temperature: float, gen, picture=None):
     """Append n_new sampled tokens (greedy at temperature 0). The picture and the prompt are encoded once;
-    every further token reuses the cached keys and values."""
-    ids, out = prompt, model.start(images, prompt)
+    every further token reuses the cached keys and values. `picture`: as in `VisionPolicy.start`."""
+    ids, out = prompt, model.start(images, prompt, picture)
     for t in range(n_new):
         logits = out.logits[:, -1].float()
         nxt = (torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=gen)
@@ -230,14 +243,16 @@ def supervised(model, tok, env, cfg, device, steps: int, lr: float, rng, curve=N
 
 class BoundImages(nn.Module):
     """The vision policy seen as a plain language model, so `policy_update` can slice its batch: column 0 of
-    each sequence is the row of `images` it belongs to, the rest is the text (<bos>, query, answer)."""
+    each sequence is the row of `images` (one per distinct picture) it belongs to, the rest is the text
+    (<bos>, query, answer). Each picture of a minibatch is encoded once for all the rows that show it."""
 
     def __init__(self, policy: VisionPolicy, images: torch.Tensor):
         super().__init__()
         self.policy, self.images = policy, images
 
     def forward(self, idx: torch.Tensor, attention_mask=None):
-        logits = self.policy(self.images[idx[:, 0]], idx[:, 1:])
+        pictures, picture = torch.unique(idx[:, 0], return_inverse=True)
+        logits = self.policy(self.images[pictures], idx[:, 1:], picture)
         # position 0 (the row index) predicts nothing real: a zero row keeps logits aligned with idx
         return types.SimpleNamespace(logits=torch.cat([torch.zeros_like(logits[:, :1]), logits], 1))
 
@@ -251,12 +266,12 @@ def grpo(model, tok, env, cfg, device, rng, gen, mode: str = "grpo"):
     for it in range(cfg.iterations):
         states, imgs, _ = scenes(env, train_seeds(env, cfg, rng, cfg.batch))
         states = [s for s in states for _ in range(cfg.group_size)]  # G samples per picture
-        imgs = imgs.repeat_interleave(cfg.group_size, 0).to(device)
+        imgs = imgs.to(device)
+        picture = torch.arange(imgs.shape[0], device=device).repeat_interleave(cfg.group_size)
         model.eval()
-        ids = sample(model, imgs, prompts(tok, states).to(device), 4, 1.0, gen)
+        ids = sample(model, imgs, prompts(tok, states).to(device), 4, 1.0, gen, picture)
         iou = torch.tensor([score(env, s, tok.decode(r[2:].tolist())) for s, r in zip(states, ids)])
-        rows = torch.arange(ids.shape[0], device=device)[:, None]
-        batch = as_batch(torch.cat([rows, ids], 1), torch.tensor([[0, 0, 1, 1, 1, 1]] * ids.shape[0], device=device))
+        batch = as_batch(torch.cat([picture[:, None], ids], 1), torch.tensor([[0, 0, 1, 1, 1, 1]] * ids.shape[0], device=device))
         bound = BoundImages(model, imgs)
         model.train()
         if mode == "rft":  # keep each group's best box
@@ -271,7 +286,7 @@ def grpo(model, tok, env, cfg, device, rng, gen, mode: str = "grpo"):
         if it % cfg.curve_every == 0 or it == cfg.iterations - 1:  # greedy IoU on this batch's pictures
             model.eval()
             with torch.no_grad():
-                greedy = sample(model, imgs[::cfg.group_size], ids[::cfg.group_size, :2], 4, 0.0, None)
+                greedy = sample(model, imgs, ids[::cfg.group_size, :2], 4, 0.0, None)
             curve.append({"step": it + 1, "iou": float(np.mean([score(env, s, tok.decode(r[2:].tolist()))
                                                                 for s, r in zip(states[::cfg.group_size], greedy)]))})
     return curve, tokens, (float(np.mean(clip)) if clip else None)

@@ -56,7 +56,7 @@ from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
 from reference_impl.core import token_logprobs
 from reference_impl.envs.planning import (ACTIONS, MOVES, PlanningEnv, goal_cell, greedy_action, greedy_succeeds,
-                                          manhattan)
+                                          manhattan_cells)
 from reference_impl.objectives.grpo import group_advantages
 
 COMPASS = "123456789"  # direction to the goal, laid out like a numeric keypad: 8 = straight up, 3 = down-right
@@ -139,14 +139,15 @@ def make_tokenizer(cfg):
     return build_tokenizer(cfg, ".#TG" + "".join(ACTIONS) + COMPASS)
 
 
-def view(grid: np.ndarray, pos: int) -> str:
+def view(grid: np.ndarray, pos: int, goal: int | None = None) -> str:
     """What the agent sees from `pos`: the cell one step up, down, left and right (`.`, `#`, `T` or `G`;
     the border reads `#`), then the direction to the goal as one `COMPASS` digit. Five characters, the
-    same for any layout, so a rule learned on some layouts can apply to unseen ones."""
+    same for any layout, so a rule learned on some layouts can apply to unseen ones. `goal`: the goal's
+    cell when the caller knows it (found in the grid otherwise)."""
     n = grid.shape[0]
     r, c = divmod(pos, n)
     cells = "".join(grid[r + dr, c + dc] if 0 <= r + dr < n and 0 <= c + dc < n else BORDER for dr, dc in MOVES.values())
-    gr, gc = divmod(goal_cell(grid), n)
+    gr, gc = divmod(goal_cell(grid) if goal is None else goal, n)
     return cells + COMPASS[3 * (1 + int(np.sign(r - gr))) + 1 + int(np.sign(gc - c))]
 
 
@@ -155,15 +156,15 @@ PROMPT_LEN = 1 + VIEW_LEN  # <bos> and the view from the start cell
 TURN_LEN = 1 + VIEW_LEN  # a move token, then the view from the cell it led to
 
 
-def view_ids(tok, grid: np.ndarray, pos: int) -> list[int]:
-    return tok.encode(view(grid, pos))
+def view_ids(tok, grid: np.ndarray, pos: int, goal: int | None = None) -> list[int]:
+    return tok.encode(view(grid, pos, goal))
 
 
 def prompt_ids(tok, env: PlanningEnv, layout: int) -> list[int]:
     """<bos> and the view from the start cell. The agent never sees the whole grid: it must act on what
     is next to it and on the moves it has made (its own history stays in the context)."""
     env.reset(options={"layout": layout})
-    return [tok.bos_id] + view_ids(tok, env.grid, env.pos)
+    return [tok.bos_id] + view_ids(tok, env.grid, env.pos, env.goal)
 
 
 @torch.no_grad()
@@ -184,19 +185,20 @@ def rollout(model, tok, cfg, layouts: list[int], device, gen, temperature: float
     for t in range(T):
         probs = torch.softmax(logits.float() / max(temperature, 1e-6), -1)
         action = torch.multinomial(probs, 1, generator=gen).squeeze(1) if temperature > 0 else logits.argmax(-1)
-        new = torch.full((n, TURN_LEN), tok.pad_id, device=device)
-        for i, env in enumerate(envs):
+        new = [[tok.pad_id] * TURN_LEN for _ in range(n)]
+        for i, (env, a) in enumerate(zip(envs, action.tolist())):
             if done[i]:
                 continue
-            d0 = manhattan(env.grid, env.pos)
-            obs, r, term, trunc, info = env.step(tok.tokens[int(action[i])])
+            d0 = manhattan_cells(env.size, env.pos, env.goal)
+            obs, r, term, trunc, info = env.step(tok.tokens[a])
             out_ = info["outcome"]
             rewards[i, t] = r
-            shaped[i, t] = {"goal": 1.0, "trap": -1.0, "invalid": -0.1}.get(out_, 0.2 * (d0 - manhattan(env.grid, env.pos)))
-            new[i, 0], new[i, 1:] = action[i], torch.tensor(view_ids(tok, env.grid, env.pos))
+            shaped[i, t] = {"goal": 1.0, "trap": -1.0, "invalid": -0.1}.get(out_, 0.2 * (d0 - manhattan_cells(env.size, env.pos, env.goal)))
+            new[i] = [a] + view_ids(tok, env.grid, env.pos, env.goal)
             visited[i].add(env.pos)
             move_at[i, t] = P + TURN_LEN * t
             done[i], success[i] = term or trunc, out_ == "goal"
+        new = torch.tensor(new, device=device)
         ids = torch.cat([ids, new], 1)
         if done.all():
             break

@@ -69,15 +69,19 @@ def pad_sequences(
     Left padding suits prompts fed to `generate`; the model accepts either side."""
     if side not in ("left", "right"):
         raise ValueError("side must be 'left' or 'right'")
-    T = max((len(s) for s in seqs), default=0)
-    ids = torch.full((len(seqs), T), pad_value, dtype=torch.long)
-    mask = torch.zeros((len(seqs), T), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        if len(s) == 0:
-            continue
-        sl = slice(T - len(s), T) if side == "left" else slice(0, len(s))
-        ids[i, sl] = torch.as_tensor(list(s), dtype=torch.long)
-        mask[i, sl] = 1
+    rows = [s.tolist() if isinstance(s, torch.Tensor) else list(s) for s in seqs]
+    T = max(map(len, rows), default=0)
+    if not rows:
+        return torch.zeros((0, T), dtype=torch.long, device=device), torch.zeros((0, T), dtype=torch.long, device=device)
+    fill = [[pad_value] * (T - len(r)) for r in rows]  # built as lists, one tensor call: rows run in the thousands
+    ones = [[1] * len(r) for r in rows]
+    zeros = [[0] * (T - len(r)) for r in rows]
+    if side == "left":
+        ids = torch.tensor([f + r for f, r in zip(fill, rows)], dtype=torch.long)
+        mask = torch.tensor([z + o for z, o in zip(zeros, ones)], dtype=torch.long)
+    else:
+        ids = torch.tensor([r + f for f, r in zip(fill, rows)], dtype=torch.long)
+        mask = torch.tensor([o + z for z, o in zip(zeros, ones)], dtype=torch.long)
     return ids.to(device), mask.to(device)
 
 

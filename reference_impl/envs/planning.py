@@ -121,9 +121,10 @@ def manhattan_cells(size: int, a: int, b: int) -> int:
 
 
 def render(grid: np.ndarray, pos: int) -> str:
-    g = grid.copy()
-    g.flat[pos] = "A"
-    return "\n".join("".join(row) for row in g)
+    n = grid.shape[0]
+    cells = grid.reshape(-1).tolist()  # a list of one-character strings: cheaper to join than numpy rows
+    cells[pos] = "A"
+    return "\n".join("".join(cells[i:i + n]) for i in range(0, n * n, n))
 
 
 class PlanningEnv(gym.Env):
@@ -142,12 +143,14 @@ class PlanningEnv(gym.Env):
         self.action_space = gym.spaces.Text(max_length=8, charset=frozenset("UDLR"))
         self._note = note
         self.grid, self.pos, self.turn, self.layout_id = self.layouts[0][0], self.layouts[0][1], 0, 0
+        self.goal = goal_cell(self.grid)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         options = options or {}
         self.layout_id = int(options.get("layout", self.np_random.integers(len(self.layouts))))
         self.grid, self.pos = self.layouts[self.layout_id][0], self.layouts[self.layout_id][1]
+        self.goal = goal_cell(self.grid)
         self.turn = 0
         return render(self.grid, self.pos), {"layout": self.layout_id, "pos": self.pos}
 
