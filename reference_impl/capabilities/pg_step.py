@@ -72,6 +72,9 @@ def rft_loss(logp, old_logp, keep, mask, ref_logp=None) -> tuple[torch.Tensor, d
     return loss, {"kept": float(keep.float().mean())}
 
 
+rft_loss.reads_old_logp = False  # policy_update skips the pi_old forward pass for it
+
+
 def rft_step(model, opt, batch: Batch, keep: torch.Tensor, cfg: PGFlags, gen: torch.Generator) -> dict[str, float]:
     """Rejection-sampling fine-tuning on the same rollouts and with the same number of optimiser steps."""
     return policy_update(model, opt, batch, keep.float(), rft_loss, epochs=cfg.ppo_epochs, minibatches=cfg.minibatches,

@@ -26,3 +26,6 @@ def rft_loss(logp: torch.Tensor, old_logp: torch.Tensor, advantages: torch.Tenso
     n = w.sum()
     loss = -(logp * w).sum() / n.clamp(min=1)
     return loss, {"kept_fraction": float((advantages > 0).float().mean())}
+
+
+rft_loss.reads_old_logp = False  # policy_update skips the pi_old forward pass for it

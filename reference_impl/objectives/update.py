@@ -58,7 +58,8 @@ def policy_update(
     `batch` comes from `core.collate` (its `loss_mask` marks the policy's own tokens: prompt and ENV tokens
     never enter the loss or its denominators). `advantages` is (B,) per sequence or (B, T-1) per token.
     `old_logp` defaults to the model's log-probs on the batch before the first step, at `temperature`
-    (pass the sampler's recorded ones to save a forward pass). With `ref`, the frozen reference's
+    (pass the sampler's recorded ones to save a forward pass; not computed for a `loss_fn` whose attribute
+    `reads_old_logp` is False). With `ref`, the frozen reference's
     log-probs are passed to `loss_fn` as `ref_logp` (for a KL term).
     Stats: the loss_fn's (clip_fraction, ratio, kl, ...) averaged, plus `loss` and `updates`.
     """
@@ -66,10 +67,11 @@ def policy_update(
     mask = batch.loss_mask.float()
     advantages = advantages.to(device)
     with torch.no_grad(), autocast(device):
-        if old_logp is None:
+        if old_logp is None and getattr(loss_fn, "reads_old_logp", True):
             old_logp = token_logprobs(model, batch.input_ids, batch.attention_mask, temperature=temperature)
         ref_logp = token_logprobs(ref, batch.input_ids, batch.attention_mask, temperature=temperature) if ref is not None else None
-    old_logp = old_logp.float()
+    # a loss marked `reads_old_logp = False` (RFT's cross-entropy) never reads pi_old: its forward pass is skipped
+    old_logp = torch.zeros_like(mask) if old_logp is None else old_logp.float()
     totals: dict[str, float] = defaultdict(float)
     steps = 0
     for _ in range(epochs):

@@ -63,6 +63,26 @@ def test_eps_high_changes_the_update():
     assert diff > 1e-6 and sa["clip_fraction"] != sb["clip_fraction"]
 
 
+def test_rft_skips_the_old_logp_pass_and_updates_as_before():
+    """RFT's cross-entropy never reads pi_old, so policy_update skips that forward pass; the update is the one
+    it makes when pi_old is computed anyway (a wrapper hides the marker)."""
+    from reference_impl.objectives import rft
+
+    def update(loss_fn):
+        model, calls = make_model(), []
+        model.register_forward_hook(lambda *_: calls.append(1))
+        batch, adv = make_batch()
+        policy_update(model, torch.optim.SGD(model.parameters(), lr=5e-2), batch, adv, loss_fn, epochs=1, minibatches=2,
+                      generator=torch.Generator().manual_seed(0))
+        return model, len(calls)
+
+    marked, n_marked = update(rft.rft_loss)
+    plain, n_plain = update(lambda *a, **k: rft.rft_loss(*a, **k))
+    assert (n_marked, n_plain) == (2, 3)  # two minibatch passes; the unmarked loss adds the pi_old pass
+    for p, q in zip(marked.parameters(), plain.parameters()):
+        assert torch.equal(p, q)
+
+
 @pytest.mark.parametrize("temperature", [0.5, 0.7, 1.3])
 def test_generate_records_logprobs_at_the_sampling_temperature(temperature):
     model = make_model(3).eval()
