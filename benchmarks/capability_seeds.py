@@ -39,8 +39,8 @@ from reference_impl.registry import RUNS, take_flag  # noqa: E402
 BUDGET_MINUTES = 30  # target for --all --seeds 101..110 --quick --jobs 2 on a 2-core CPU
 # seconds of one --quick run with 2 jobs on the 2-core VM (benchmarks/results/capability_seeds_all.json); only
 # the order in which runs start depends on it
-EXPECTED_SECONDS = {"planning": 100, "perception": 70, "memory": 64, "self-improvement": 58, "tool-use": 46,
-                    "collaboration": 46, "long-horizon": 33, "reasoning": 19}
+EXPECTED_SECONDS = {"planning": 94, "perception": 88, "memory": 70, "self-improvement": 61, "collaboration": 47,
+                    "tool-use": 44, "long-horizon": 30, "reasoning": 17}
 CAPABILITIES = [name for name, (module, _) in RUNS.items() if module.startswith("reference_impl.capabilities.")]
 
 
