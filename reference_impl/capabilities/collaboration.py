@@ -74,6 +74,8 @@ class Config(PolicyFlags):
     n_embd: int = field(default=64, metadata={"help": "transformer width (each agent)"})
     warmup_steps: int = field(default=1000, metadata={"help": "supervised warm-up updates"})
     warmup_lr: float = field(default=3e-3, metadata={"help": "warm-up learning rate"})
+    warmup_fit: float = field(default=0.4, metadata={"help": "after warmup_steps the warm-up goes on (up to 4x as "
+                              "long) until the listener's smoothed loss is below this"})
     rl_steps: int = field(default=200, metadata={"help": "RL updates per agent (every arm gets as many)"})
     prompts_per_step: int = field(default=32, metadata={"help": "problems (a, b) per update"})
     group_size: int = field(default=8, metadata={"help": "G, joint episodes sampled per problem"})
@@ -209,16 +211,21 @@ def main(argv: list[str] | None = None) -> int:
                                                 block_size=16).to(device)
     speaker, listener = make(), make()
 
-    # 1. Supervised warm-up of both agents on the ambiguous teacher, training pairs only.
+    # 1. Supervised warm-up of both agents on the ambiguous teacher, training pairs only. The listener first sits
+    # on a plateau (loss ~1.7: it has not yet learnt to copy b) whose length varies by seed (about 60..300
+    # updates), so the warm-up goes on past warmup_steps until the listener has left it.
     s_opt = torch.optim.AdamW(speaker.parameters(), lr=cfg.warmup_lr)
     l_opt = torch.optim.AdamW(listener.parameters(), lr=cfg.warmup_lr)
-    for _ in range(cfg.warmup_steps):
+    warmup_done, smoothed = 0, None
+    while warmup_done < cfg.warmup_steps or (smoothed is not None and smoothed > cfg.warmup_fit and warmup_done < 4 * cfg.warmup_steps):
         pick = torch.randint(len(train_pairs), (64,), generator=gen).tolist()
         pairs = [train_pairs[i] for i in pick]
         sft_step(speaker, s_opt, tok, [f"A{a}>" for a, _ in pairs], [teacher_message(a, cfg.speaker_code1, cfg, gen) for a, _ in pairs], device)
         msgs = [teacher_message(a, cfg.listener_code1, cfg, gen) if float(torch.rand(1, generator=gen)) >= cfg.no_message
                 else "_" for a, _ in pairs]
-        sft_step(listener, l_opt, tok, [f"B{b:02d}|{m}>" for (_, b), m in zip(pairs, msgs)], [f"{a}{b:02d}" for a, b in pairs], device)
+        loss = sft_step(listener, l_opt, tok, [f"B{b:02d}|{m}>" for (_, b), m in zip(pairs, msgs)], [f"{a}{b:02d}" for a, b in pairs], device)
+        smoothed = loss if smoothed is None else 0.9 * smoothed + 0.1 * loss
+        warmup_done += 1
     before = evaluate(speaker, listener, tok, eval_pairs, cfg, device)
 
     # 2. Every arm starts from deep copies of the warm-up agents.
@@ -245,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         "baselines": {"single-agent": final["single-agent"], "independent": final["independent"]},
         "greedy": {name: c[-1]["greedy_accuracy"] for name, c in curves.items()} | {"before": before["greedy_accuracy"]},
         "baseline_method": "single agent: the listener alone (message hidden), same GRPO budget",
-        "steps": cfg.rl_steps, "seed": cfg.seed, "device": str(device), "seconds": round(time.time() - start, 1),
+        "steps": cfg.rl_steps, "warmup_steps": warmup_done, "seed": cfg.seed, "device": str(device), "seconds": round(time.time() - start, 1),
         "rl_seconds": round(time.time() - rl_start, 1), "clip_fraction": round(clip_fraction, 4),
         "held_out_codes": len(held_out), "train_codes": len(train_pairs),
         "curve": curves["joint"],
