@@ -48,7 +48,7 @@ serve: setup-site validate ## THE MAIN COMMAND: build the site and serve it on h
 	$(VENV)/bin/mkdocs serve --strict --dev-addr $(HOST):$(PORT)
 
 test: setup-all validate ## THE TEST COMMAND: validate the catalog and run every test (CPU, under 15 minutes)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadgroup --durations 10
 
 test-fast: setup-all ## the tests without the browser and the learning runs
 	$(PY) -m pytest -q -m "not browser and not slow"

@@ -81,3 +81,13 @@ def learning_seed(record_property) -> int:
     record_property("seed", seed)
     print(f"learning seed {seed} (replay with RL_ATLAS_TEST_SEED={seed})")
     return seed
+
+
+# -- parallel runs (pytest-xdist, `-n 2` in `make test`) ------------------------------------------------------------
+# The site tests share one session-scoped build of the site (tens of seconds): they form one xdist group, so
+# that build happens on one worker only. The learning runs (`slow`) go first, longest runs spread over the workers.
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if Path(str(item.fspath)).parent.name == "site":
+            item.add_marker(pytest.mark.xdist_group("site"))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: file order kept otherwise
