@@ -355,7 +355,7 @@ def main(capability: str, argv: list[str] | None = None) -> int:
                          "(the toy task is the default)")
     if vllm not in ("", "colocate", "server"):
         raise SystemExit("--vllm must be colocate or server")
-    cfg = dataclasses.replace(script.parse_config(argv), policy="hf")
+    cfg = script.parse_config(argv + ["--policy", "hf"])  # the script's own --policy hf settings (its warm-up too)
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     device = pick_device(cfg.device)
