@@ -83,9 +83,10 @@ def learning_seed(record_property) -> int:
     return seed
 
 
-# -- parallel runs (pytest-xdist, `-n 2` in `make test`) ------------------------------------------------------------
+# -- parallel runs (pytest-xdist, `-n auto --maxprocesses 4 --dist loadgroup` in `make test`) ----------------------
 # The site tests share one session-scoped build of the site (tens of seconds): they form one xdist group, so
-# that build happens on one worker only. The learning runs (`slow`) go first, longest runs spread over the workers.
+# that build happens on one worker only. The learning runs (`slow`) are collected first, so the workers share them
+# out at the start instead of one worker meeting several at the end.
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if Path(str(item.fspath)).parent.name == "site":

@@ -217,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     s_opt = torch.optim.AdamW(speaker.parameters(), lr=cfg.warmup_lr)
     l_opt = torch.optim.AdamW(listener.parameters(), lr=cfg.warmup_lr)
     warmup_done, smoothed = 0, None
-    while warmup_done < cfg.warmup_steps or (smoothed is not None and smoothed > cfg.warmup_fit and warmup_done < 4 * cfg.warmup_steps):
+    still_on_plateau = lambda: smoothed is not None and smoothed > cfg.warmup_fit  # noqa: E731
+    while warmup_done < cfg.warmup_steps or (still_on_plateau() and warmup_done < 4 * cfg.warmup_steps):
         pick = torch.randint(len(train_pairs), (64,), generator=gen).tolist()
         pairs = [train_pairs[i] for i in pick]
         sft_step(speaker, s_opt, tok, [f"A{a}>" for a, _ in pairs], [teacher_message(a, cfg.speaker_code1, cfg, gen) for a, _ in pairs], device)

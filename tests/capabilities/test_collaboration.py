@@ -86,9 +86,10 @@ def test_joint_grpo_beats_before_and_the_single_agent(capsys, learning_seed):
     (`baseline`). Margins are half the worst over seeds 101..110 of `benchmarks/capability_seeds.py
     --capability collaboration --seeds 101..110 --quick`: after - before 0.100, after - baseline 0.312 (both
     seed 110). The independently trained pair is not asserted: joint beat it on 9 of 10 seeds (by 0.42 on
-    average) but tied it on seed 110 (-0.015), where the joint team had not yet settled on one code. Seed 913450 (drawn by a CI run) once failed here because
-    its warm-up ended before the listener learnt to read its input; the warm-up now runs until it has, and 913450
-    and 30 fresh seeds (9201..9230) all held, worst margins +0.10 and +0.31 (docs/implementations/collaboration.md)."""
+    average) but tied it on seed 110 (-0.015), where the joint team had not yet settled on one code.
+    Seed 913450 (drawn by a CI run) once failed here because its warm-up ended before the listener learnt to read
+    its input; the warm-up now runs until it has, and 913450 and 30 fresh seeds (9201..9230) all held, worst
+    margins +0.10 and +0.31 (docs/implementations/collaboration.md)."""
     out = _run(capsys, ["--quick", "--seed", str(learning_seed)])
     msg = f"seed {learning_seed}: {json.dumps({k: out[k] for k in ('before', 'baseline', 'after', 'baselines')})}"
     assert out["after"] - out["before"] >= 0.05, msg

@@ -3,8 +3,8 @@
 Arms measured in the same run, on seed 1 for every capability (the first seed of each benchmark file, fixed
 before any was run), so these tests show the Qwen2 path learning on one seed, not on any seed. With the current
 scripts (docs/implementations/llm.md): reasoning held on seeds 1-10 (worst after - before +0.19, after - SFT +0.10,
-both seed 4, under this test's 0.2, so a fresh seed could fail it; benchmarks/results/capability_reasoning_hf_seeds_1_5.json
-and _6_10.json); tool use held on 8 of 10 (on seeds 3 and 10 the warm-up never calls the calculator;
+both seed 4, under this test's 0.2, so a fresh seed could fail it;
+benchmarks/results/capability_reasoning_hf_seeds_1_5.json and _6_10.json); tool use held on 8 of 10 (on seeds 3 and 10 the warm-up never calls the calculator;
 capability_tool-use_hf_seeds_1_5.json and _6_10.json); self-improvement, warmed up at 1e-3, beat its warm-up on
 13 of 14 seeds and tied it on seed 10 (capability_self-improvement_hf_seeds_warmup_lr_1e-3.json)."""
 
