@@ -9,6 +9,8 @@ import reference_impl.envs  # noqa: F401  (registers RLAtlas/*)
 from tests.capabilities._learning import clip_acts, learning_seed, run_script
 from reference_impl.envs.perception import PerceptionEnv, box_iou, draw_shape, parse_box
 
+M_BEFORE, M_ABLATION = 0.03, 0.04  # about half the worst of 30 seeds (test_iou_reward_beats_the_warm_up)
+
 
 def test_check_env():
     check_env(gym.make("RLAtlas/Perception-v0").unwrapped)
@@ -79,15 +81,16 @@ def test_ppo_epochs_move_the_ratio():
 def test_iou_reward_beats_the_warm_up():
     """Same warm-up, pictures and number of updates, seed drawn at random: GRPO on the IoU reward must
     beat the warm-up policy and continued supervised training on the annotator (the ablation) on held-out
-    pictures. Seed benchmark (seeds 101..110, --quick, 90 updates): worst after - before +0.025 (seed 104),
-    worst after - ablation +0.053 (seed 104), so only the signs are asserted (a seed in an earlier session
-    gained 0.008 over its warm-up at 60 updates). NOT asserted: after > RFT (8 of 10 seeds, worst -0.039);
-    see docs/implementations/perception.md."""
+    pictures. Seed benchmark (seeds 101..110, --quick, 90 updates): worst after - before +0.066, worst after -
+    ablation +0.094 (both seed 104); twenty seeds no test uses (9301..9320,
+    benchmarks/results/capability_perception_seeds_9301_9320.json): worst +0.088 (9301) and +0.087 (9317). The
+    margins are about half the worst of these thirty. NOT asserted: after > RFT (29 of 30 seeds, 104 a tie at
+    -0.001, 9304 only +0.002); see docs/implementations/perception.md."""
     from reference_impl.capabilities.perception import main
 
     seed = learning_seed()
     out = run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"])
     assert out["capability"] == "perception" and out["metric"] == "mean_iou"
     msg = (seed, out["before"], out["baselines"], out["after"])
-    assert out["after"] > out["before"], msg
-    assert out["after"] > out["baseline"], msg
+    assert out["after"] - out["before"] >= M_BEFORE, msg
+    assert out["after"] - out["baseline"] >= M_ABLATION, msg
