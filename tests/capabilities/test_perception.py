@@ -9,7 +9,7 @@ import reference_impl.envs  # noqa: F401  (registers RLAtlas/*)
 from tests.capabilities._learning import clip_acts, learning_seed, run_script
 from reference_impl.envs.perception import PerceptionEnv, box_iou, draw_shape, parse_box
 
-M_BEFORE, M_ABLATION = 0.03, 0.04  # about half the worst of 30 seeds (test_iou_reward_beats_the_warm_up)
+M_BEFORE, M_ABLATION = 0.015, 0.02  # about half the worst of 40 runs (test_iou_reward_beats_the_warm_up)
 
 
 def test_check_env():
@@ -83,9 +83,10 @@ def test_iou_reward_beats_the_warm_up():
     beat the warm-up policy and continued supervised training on the annotator (the ablation) on held-out
     pictures. Seed benchmark (seeds 101..110, --quick, 90 updates): worst after - before +0.066, worst after -
     ablation +0.094 (both seed 104); twenty seeds no test uses (9301..9320,
-    benchmarks/results/capability_perception_seeds_9301_9320.json): worst +0.088 (9301) and +0.087 (9317). The
-    margins are about half the worst of these thirty. NOT asserted: after > RFT (29 of 30 seeds, 104 a tie at
-    -0.001, 9304 only +0.002); see docs/implementations/perception.md."""
+    benchmarks/results/capability_perception_seeds_9301_9320.json, on a 2-core Intel Xeon VM): worst +0.088 (9301)
+    and +0.087 (9317); seeds 101..110 again on that Xeon (benchmarks/results/intel_xeon/, other trajectories than on
+    the AMD EPYC VM): worst +0.035 and +0.048 (both 104). The margins are about half the worst of these forty runs.
+    NOT asserted: after > RFT (a tie on seed 104, +0.002 on 9304); see docs/implementations/perception.md."""
     from reference_impl.capabilities.perception import main
 
     seed = learning_seed()

@@ -118,7 +118,9 @@ def test_trajectory_rl_gains_on_held_out_layouts_that_need_a_detour():
     worst +0.054 (110), hard after - before worst +0.074 (106). Twelve more seeds (4001..4010 and 503176,
     576579, which had failed fresh-clone runs under earlier settings;
     benchmarks/results/capability_planning_seeds_4001_4010_503176_576579.json): worst +0.031 (4008), +0.039
-    (4007) and +0.114 (576579). Each margin below is about half the worst of these 22 seeds."""
+    (4007) and +0.114 (576579). The same ten benchmark seeds on a 2-core Intel Xeon VM instead of the AMD EPYC
+    one (benchmarks/results/intel_xeon/capability_planning_seeds.json) took other paths: worst +0.039 (106),
+    +0.010 (106) and +0.081 (103). Each margin below is about half the worst of these 32 runs."""
     from reference_impl.capabilities.planning import main
 
     seed = learning_seed()
@@ -130,4 +132,4 @@ def test_trajectory_rl_gains_on_held_out_layouts_that_need_a_detour():
     assert out["after_hard"] - out["before_hard"] >= M_HARD, msg
 
 
-M_BEFORE, M_ABLATION, M_HARD = 0.015, 0.015, 0.035  # from the seed benchmark, see the docstring above
+M_BEFORE, M_ABLATION, M_HARD = 0.015, 0.005, 0.035  # from the seed benchmark, see the docstring above
