@@ -1,16 +1,27 @@
 """The handwritten loops learn with the Hugging Face policy too (the tiny local Qwen2, `--quick --policy hf`).
 
-Arms measured in the same run, on seed 1 for every capability (the first seed of each benchmark file, fixed
-before any was run), so these tests show the Qwen2 path learning on one seed, not on any seed. With the current
-scripts (docs/implementations/llm.md): reasoning held on seeds 1-10 (worst after - before +0.19, after - SFT +0.10,
-both seed 4, under this test's 0.2, so a fresh seed could fail it;
-benchmarks/results/capability_reasoning_hf_seeds_1_5.json and _6_10.json); tool use held on 8 of 10 (on seeds 3 and 10 the warm-up never calls the calculator;
-capability_tool-use_hf_seeds_1_5.json and _6_10.json); self-improvement, warmed up at 1e-3, beat its warm-up on
-13 of 14 seeds and tied it on seed 10 (capability_self-improvement_hf_seeds_warmup_lr_1e-3.json). Those runs were
-on a 2-core AMD EPYC VM. On a 2-core Intel Xeon VM (benchmarks/results/intel_xeon/capability_*_hf_seeds_1_10.json)
-seed 1 gave reasoning +0.24 / +0.34, tool use +0.65 / +0.68 and self-improvement +0.32 / +0.41, all above the
-margins below; over seeds 1-10 there, tool use lost to its unmasked arm on seed 7 and self-improvement ended a
-little below its warm-up on seed 10."""
+Each test but tool use's draws a fresh seed (replay a failure with RL_ATLAS_TEST_SEED) and compares arms measured
+in the same run. It asserts only the comparisons that held on every seed measured on two CPUs, a 2-core AMD EPYC VM and a
+2-core Intel Xeon VM (docs/implementations/llm.md), with a margin of about half the worst of them:
+
+- reasoning, seeds 1-10 on each VM (benchmarks/results/capability_reasoning_hf_seeds_1_5.json, _6_10.json and
+  intel_xeon/capability_reasoning_hf_seeds_1_10.json): after - before worst +0.19, after - SFT worst +0.10
+  (both seed 4, AMD);
+- tool use with the longer `--policy hf` warm-up (800 updates), seeds 1-10 on each VM and ten fresh seeds on
+  the Xeon (capability_tool-use_hf_seeds_warmup_800.json, intel_xeon/capability_tool-use_hf_seeds_warmup_800_1_10.json,
+  intel_xeon/capability_tool-use_hf_seeds_warmup_800_fresh.json): after - before worst +0.24, after - no-tool
+  worst +0.39 (both seed 556579). The lead over the unmasked arm held on all thirty but was only +0.01 on AMD
+  seed 2, so it is reported, not asserted. This one test still runs seed 1 (the first of the benchmark, fixed
+  before any run): a fresh seed drawn by it, 790006, failed on the Xeon (before .22, after .18; every arm lost
+  the tool, intel_xeon/capability_tool-use_hf_seed_790006.json): 1 of the 32 seeds measured with this warm-up, so a
+  fresh seed would make the test fail now and then. Seed 1 gains +0.65 on AMD and +0.61 on the Xeon;
+- self-improvement, seeds 1-14 on AMD and 1-10 on the Xeon (capability_self-improvement_hf_seeds_warmup_lr_1e-3.json,
+  intel_xeon/capability_self-improvement_hf_seeds_1_10.json): after - random label worst +0.12 (seed 5, AMD).
+  The gain over the warm-up is not asserted: seed 10 ended level with its warm-up on AMD and 0.015 below it on
+  the Xeon, because test-time RL on majority votes reinforces wrong answers when the warm-up's vote is weak. The
+  test checks only that the run does not fall more than 0.05 below its warm-up.
+
+Until this version all three ran seed 1 with margins measured on that one seed; see git history."""
 
 import json
 
@@ -21,29 +32,30 @@ pytest.importorskip("transformers", reason="the `llm` extra is not installed")
 from rl_atlas.cli import main as cli
 
 
-def _run(capsys, capability):
-    assert cli(["run", capability, "--quick", "--policy", "hf", "--seed", "1", "--device", "cpu"]) == 0
+def _run(capsys, capability, seed):
+    assert cli(["run", capability, "--quick", "--policy", "hf", "--seed", str(seed), "--device", "cpu"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["policy"] == "hf" and out["model"] == "tiny-qwen2"
-    return out
+    return out, f"seed {seed}"
 
 
 @pytest.mark.slow
-def test_reasoning_hf_learns(capsys):
-    out = _run(capsys, "reasoning")
-    assert out["after"] >= out["before"] + 0.2, out
-    assert out["after"] >= out["baseline"] + 0.2, out
+def test_reasoning_hf_learns(capsys, learning_seed):
+    out, msg = _run(capsys, "reasoning", learning_seed)
+    assert out["after"] >= out["before"] + 0.09, (msg, out)
+    assert out["after"] >= out["baselines"]["sft"] + 0.05, (msg, out)
 
 
 @pytest.mark.slow
 def test_tool_use_hf_learns(capsys):
-    out = _run(capsys, "tool-use")
-    assert out["after"] >= out["before"] + 0.3, out
-    assert out["after"] >= out["baseline"] + 0.3, out
+    out, msg = _run(capsys, "tool-use", 1)  # a fixed seed: see the module docstring
+    assert out["warmup_steps"] == 800, out  # the `--policy hf` warm-up these margins were measured with
+    assert out["after"] >= out["before"] + 0.12, (msg, out)
+    assert out["after"] >= out["baselines"]["no-tool"] + 0.2, (msg, out)
 
 
 @pytest.mark.slow
-def test_self_improvement_hf_learns(capsys):
-    out = _run(capsys, "self-improvement")
-    assert out["after"] >= out["before"] + 0.15, out
-    assert out["after"] >= out["baseline"] + 0.15, out
+def test_self_improvement_hf_learns(capsys, learning_seed):
+    out, msg = _run(capsys, "self-improvement", learning_seed)
+    assert out["after"] >= out["baselines"]["random-label"] + 0.06, (msg, out)
+    assert out["after"] >= out["before"] - 0.05, (msg, out)
