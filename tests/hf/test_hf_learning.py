@@ -4,9 +4,9 @@ Each test but tool use's draws a fresh seed (replay a failure with RL_ATLAS_TEST
 in the same run. It asserts only the comparisons that held on every seed measured on two CPUs, a 2-core AMD EPYC VM and a
 2-core Intel Xeon VM (docs/implementations/llm.md), with a margin of about half the worst of them:
 
-- reasoning, seeds 1-10 on each VM (benchmarks/results/capability_reasoning_hf_seeds_1_5.json, _6_10.json and
-  intel_xeon/capability_reasoning_hf_seeds_1_10.json): after - before worst +0.19, after - SFT worst +0.10
-  (both seed 4, AMD);
+- reasoning, seeds 1-10 on each VM and ten fresh seeds on the Xeon (benchmarks/results/capability_reasoning_hf_seeds_1_5.json,
+  _6_10.json, intel_xeon/capability_reasoning_hf_seeds_1_10.json and _fresh.json): after - before worst +0.146
+  (seed 851414, Xeon), after - SFT worst +0.10 (seed 4, AMD);
 - tool use with the longer `--policy hf` warm-up (800 updates), seeds 1-10 on each VM and ten fresh seeds on
   the Xeon (capability_tool-use_hf_seeds_warmup_800.json, intel_xeon/capability_tool-use_hf_seeds_warmup_800_1_10.json,
   intel_xeon/capability_tool-use_hf_seeds_warmup_800_fresh.json): after - before worst +0.24, after - no-tool
@@ -15,8 +15,9 @@ in the same run. It asserts only the comparisons that held on every seed measure
   before any run): a fresh seed drawn by it, 790006, failed on the Xeon (before .22, after .18; every arm lost
   the tool, intel_xeon/capability_tool-use_hf_seed_790006.json): 1 of the 32 seeds measured with this warm-up, so a
   fresh seed would make the test fail now and then. Seed 1 gains +0.65 on AMD and +0.61 on the Xeon;
-- self-improvement, seeds 1-14 on AMD and 1-10 on the Xeon (capability_self-improvement_hf_seeds_warmup_lr_1e-3.json,
-  intel_xeon/capability_self-improvement_hf_seeds_1_10.json): after - random label worst +0.12 (seed 5, AMD).
+- self-improvement, seeds 1-14 on AMD, 1-10 and ten fresh seeds on the Xeon (capability_self-improvement_hf_seeds_warmup_lr_1e-3.json,
+  intel_xeon/capability_self-improvement_hf_seeds_1_10.json and _fresh.json): after - random label worst +0.072
+  (seed 797925, Xeon; +0.12 or more on the other 33).
   The gain over the warm-up is not asserted: seed 10 ended level with its warm-up on AMD and 0.015 below it on
   the Xeon, because test-time RL on majority votes reinforces wrong answers when the warm-up's vote is weak. The
   test checks only that the run does not fall more than 0.05 below its warm-up.
@@ -42,7 +43,7 @@ def _run(capsys, capability, seed):
 @pytest.mark.slow
 def test_reasoning_hf_learns(capsys, learning_seed):
     out, msg = _run(capsys, "reasoning", learning_seed)
-    assert out["after"] >= out["before"] + 0.09, (msg, out)
+    assert out["after"] >= out["before"] + 0.07, (msg, out)
     assert out["after"] >= out["baselines"]["sft"] + 0.05, (msg, out)
 
 
@@ -57,5 +58,5 @@ def test_tool_use_hf_learns(capsys):
 @pytest.mark.slow
 def test_self_improvement_hf_learns(capsys, learning_seed):
     out, msg = _run(capsys, "self-improvement", learning_seed)
-    assert out["after"] >= out["baselines"]["random-label"] + 0.06, (msg, out)
+    assert out["after"] >= out["baselines"]["random-label"] + 0.035, (msg, out)
     assert out["after"] >= out["before"] - 0.05, (msg, out)
