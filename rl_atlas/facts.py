@@ -99,7 +99,8 @@ def _short_of(name: str, have: int, n: int, group: str, target: float) -> list[s
     return [f"{name}: {have}/{n} {group} ({have / n:.2%}) < {target:.0%}, {needed} more needed"]
 
 
-_ORGANISATION = re.compile(r"\b(AI|Team|Community|Lab|Labs|Inc|Research|Project|Group|Foundation)\b")
+_ORGANISATION = re.compile(r"\b(AI|Team|Community|Lab|Labs|Inc|Research|Project|Group|Foundation|Association|Institute|"
+                           r"Society|University|Consortium|Committee)\b")
 _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "dos", "das", "le", "la", "ter", "bin",
               "al", "el", "zu", "y", "e"}
 

@@ -93,6 +93,16 @@ def test_clean_catalog_exits_0(mini):
     assert "0 error(s)" in r.stderr
 
 
+def test_an_organisation_as_author_is_not_a_damaged_name(mini):
+    """CAT037 flags a broken-off lower-case part ("Shuq uan Lian"), but an organisation's name has lower-case words
+    of its own ("Mathematical Association of America", the author of the AMC and AIME records)."""
+    record = overlay(mini, "CAT037") / "papers" / "broken-author.yaml"
+    record.write_text(record.read_text().replace("[Ada Lovelace, Shuq uan Lian]",
+                                                 "[Mathematical Association of America, Shuq uan Lian]"))
+    flagged = [p for p in load_catalog(mini).problems if p.code == "CAT037"]
+    assert [p.field for p in flagged] == ["authors.1"], [str(p) for p in flagged]
+
+
 def test_related_records_may_share_a_link(mini):
     cat = load_catalog(overlay(mini, "CAT015"))
     assert any(p.code == "CAT015" for p in cat.problems)
