@@ -86,7 +86,9 @@ def test_iou_reward_beats_the_warm_up():
     benchmarks/results/capability_perception_seeds_9301_9320.json, on a 2-core Intel Xeon VM): worst +0.088 (9301)
     and +0.087 (9317); seeds 101..110 again on that Xeon (benchmarks/results/intel_xeon/, other trajectories than on
     the AMD EPYC VM): worst +0.035 and +0.048 (both 104). The margins are about half the worst of these forty runs.
-    NOT asserted: after > RFT (a tie on seed 104, +0.002 on 9304); see docs/implementations/perception.md."""
+    NOT asserted: after > RFT (a tie on seed 104, +0.002 on 9304); see docs/implementations/perception.md.
+    Known failure: seed 682113 on the Xeon, drawn by a CI run (after - before +0.0003, below the ablation by 0.065;
+    benchmarks/results/intel_xeon/capability_perception_seed_682113.json), one of 41 runs measured; not yet fixed."""
     from reference_impl.capabilities.perception import main
 
     seed = learning_seed()
