@@ -26,7 +26,9 @@ def test_dpo_learns_the_preference(tmp_path, capsys, learning_seed):
     assert result["after"] - result["before"] >= 0.5, msg
     assert result["margin_after"] - result["margin_before"] >= 15.0, msg
     # The policy alone (no reference) now prefers the chosen response more often than before.
-    assert result["policy_accuracy_after"] - result["policy_accuracy_before"] >= 0.15, msg
+    # A gain of 0.15, or every held-out pair right: seed 720858 started at 0.854 and reached 1.0, a gain of 0.146
+    # that no run could exceed, and the test failed on it in a CI run on a 2-core Intel Xeon VM.
+    assert result["policy_accuracy_after"] >= min(result["policy_accuracy_before"] + 0.15, 1.0), msg
     history = json.loads(curve.read_text())["history"]
     assert history[0]["step"] == 0 and history[-1]["step"] == result["steps"]
 
