@@ -99,10 +99,7 @@ QUICK_HF = dict(warmup_steps=800)
 
 
 def parse_config(argv) -> Config:
-    cfg = parse_flags(Config, argv, __doc__.splitlines()[0], quick=QUICK)
-    if cfg.quick and cfg.policy == "hf":
-        cfg = parse_flags(Config, argv, __doc__.splitlines()[0], quick=QUICK | QUICK_HF)
-    return cfg
+    return parse_flags(Config, argv, __doc__.splitlines()[0], quick=QUICK, quick_hf=QUICK_HF)
 
 
 def split_questions(cfg: Config) -> tuple[list[list[int]], list[list[int]]]:

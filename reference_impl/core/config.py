@@ -35,8 +35,9 @@ def _base_type(tp):
 
 
 def parse_config(cls, argv: list[str] | None = None, description: str | None = None, quick: dict | None = None,
-                 full: dict | None = None):
-    """Build `cls` from command-line flags (see the module docstring). `full` is a preset applied without --quick."""
+                 full: dict | None = None, quick_hf: dict | None = None):
+    """Build `cls` from command-line flags (see the module docstring). `full` is a preset applied without --quick;
+    `quick_hf` is laid over `quick` when the flags also say --policy hf. Flags given explicitly always win."""
     hints = typing.get_type_hints(cls)
     docs = _attribute_docs(cls)
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -51,6 +52,8 @@ def parse_config(cls, argv: list[str] | None = None, description: str | None = N
     given = {k: v for k, v in vars(parser.parse_args(argv)).items() if v is not None}
     cfg = cls()
     preset = quick if given.get("quick") else full
+    if given.get("quick") and quick_hf and given.get("policy") == "hf":
+        preset = {**(quick or {}), **quick_hf}
     if preset:
         cfg = dataclasses.replace(cfg, **preset)
     return dataclasses.replace(cfg, **given)
