@@ -44,6 +44,19 @@ EXPECTED_SECONDS = {"planning": 94, "perception": 88, "memory": 70, "self-improv
 CAPABILITIES = [name for name, (module, _) in RUNS.items() if module.startswith("reference_impl.capabilities.")]
 
 
+def machine() -> str:
+    """The CPU model, core count and torch build, written into every results file (figures differ across CPUs)."""
+    import platform
+
+    import torch
+
+    model = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("model name"))
+    return f"{os.cpu_count()}-core {model}, torch {torch.__version__}"
+
+
 def parse_seeds(tokens: list[str]) -> list[int]:
     """'101..110' (inclusive range) and plain integers, in order."""
     seeds = []
@@ -178,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             out = Path(args.out) if args.out else ROOT / "benchmarks" / "results" / f"capability_{cap}_seeds.json"
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps({"capability": cap, "module": RUNS[cap][0], "quick": args.quick, "command": command,
-                                       "summary": summaries[cap], "runs": runs}, indent=1) + "\n")
+                                       "machine": machine(), "summary": summaries[cap], "runs": runs}, indent=1) + "\n")
             print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}; "
                   f"held on every seed: {summaries[cap].get('held_on_every_seed')}", flush=True)
     print()
@@ -186,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     minutes = (time.time() - start) / 60
     if args.all and not args.out:  # the timing of the whole run, next to the per-capability files
         (ROOT / "benchmarks" / "results" / "capability_seeds_all.json").write_text(json.dumps({
-            "command": command, "elapsed_minutes": round(minutes, 2), "runs": len(jobs), "jobs": args.jobs,
+            "command": command, "machine": machine(), "elapsed_minutes": round(minutes, 2), "runs": len(jobs), "jobs": args.jobs,
             "cpus": os.cpu_count(), "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
             "budget_minutes": BUDGET_MINUTES, "wall_seconds": {cap: [r.get("wall_seconds") for r in json.loads(
                 (ROOT / "benchmarks" / "results" / f"capability_{cap}_seeds.json").read_text())["runs"]] for cap in caps},

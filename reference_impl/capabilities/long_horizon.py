@@ -63,7 +63,8 @@ import torch
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, kl_reference, rft_step, unit_variance
+from reference_impl.capabilities.pg_step import (PGFlags, as_batch, check_lr_schedule, grpo_step, kl_reference, lr_scheduler,
+                                                 rft_step, unit_variance)
 from reference_impl.capabilities.splits import is_held_out
 from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
 from reference_impl.core import token_logprobs
@@ -287,6 +288,7 @@ def train(model, tok, cfg: Config, device, mode: str, gen: torch.Generator, curv
     """RL with trajectory-level ('trajectory') or step-level ('gigpo') advantages, or RFT ('rft').
     Returns the held-out curve, the training curve, steps to target, tokens and the mean clip fraction."""
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    sched = lr_scheduler(opt, cfg, cfg.iterations)
     ref = kl_reference(model, cfg)  # the warm-up policy, for GRPO's KL term
     n, curve, train_curve, steps_to_target, tokens, clip = cfg.groups * cfg.group_size, [], [], None, 0, []
     rng = np.random.default_rng(cfg.seed + 1)  # the same combinations for every arm
@@ -310,6 +312,7 @@ def train(model, tok, cfg: Config, device, mode: str, gen: torch.Generator, curv
             tok_adv = token_advantages(adv, act_mask.shape)[:, 1:].to(device)
             stats = grpo_step(model, opt, batch, tok_adv, cfg, mb_gen, mode="bnpo", ref=ref)
             clip.append(stats.get("clip_fraction", 0.0))
+        sched.step()
         rate = float(success.mean())
         if steps_to_target is None and rate >= cfg.target:
             steps_to_target = it + 1
@@ -326,6 +329,7 @@ def parse(argv) -> Config:
 
 def main(argv: list[str] | None = None) -> int:
     cfg = parse(argv)
+    check_lr_schedule(cfg)
     if cfg.anchor not in ANCHORS:
         raise SystemExit(f"--anchor must be one of {', '.join(ANCHORS)}")
     device = pick_device(cfg.device)

@@ -61,7 +61,7 @@ import torch
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.capabilities.pg_step import PGFlags, grpo_step, rft_step
+from reference_impl.capabilities.pg_step import PGFlags, check_lr_schedule, grpo_step, lr_scheduler, rft_step
 from reference_impl.capabilities.splits import pick_seeds
 from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
                                  collate, generate, pad_sequences, pick_device, seed_everything, token_logprobs)
@@ -198,6 +198,7 @@ def rollout(model, tok, seeds, n_per, cfg, device, mode):
 def train(model, tok, cfg, device, gen, mode, held, arm: str = "grpo") -> tuple[list[dict], float | None]:
     """GRPO (arm 'grpo') or RFT on the right episodes (arm 'rft'); returns the held-out curve and mean clip fraction."""
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+    sched = lr_scheduler(opt, cfg, cfg.rl_steps)
     mb_gen, env, clip = torch.Generator().manual_seed(cfg.seed + 2), make_env(cfg, mode), []
     evaluate = lambda seeds: round(float(rollout(model, tok, seeds, 1, cfg, device, mode)[3].mean()), 4)  # noqa: E731
     curve = [{"step": 0, "accuracy": evaluate(held)}]  # first and last point on every held-out stream, the rest on a subset
@@ -210,6 +211,7 @@ def train(model, tok, cfg, device, gen, mode, held, arm: str = "grpo") -> tuple[
         else:
             adv = grpo.group_advantages(rewards, cfg.group_size)[owner]  # the episode's advantage, every turn
             clip.append(grpo_step(model, opt, batch, adv, cfg, mb_gen, mode="grpo").get("clip_fraction", 0.0))
+        sched.step()
         if step % cfg.eval_every == 0 or step == cfg.rl_steps:
             curve.append({"step": step, "accuracy": evaluate(held[: cfg.curve_episodes]), "train_reward": round(float(rewards.mean()), 4)})
     curve[-1]["accuracy"] = evaluate(held)
@@ -240,6 +242,7 @@ def warm_up(tok, cfg, device, gen, mode) -> torch.nn.Module:
 
 def main(argv: list[str] | None = None) -> int:
     cfg = parse_config(argv)
+    check_lr_schedule(cfg)
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     device = pick_device(cfg.device)

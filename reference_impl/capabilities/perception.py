@@ -47,7 +47,7 @@ from torch import nn
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, rft_step
+from reference_impl.capabilities.pg_step import PGFlags, as_batch, check_lr_schedule, grpo_step, lr_scheduler, rft_step
 from reference_impl.capabilities.splits import pick_seeds
 from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
 from reference_impl.core.config import parse_config as parse_flags
@@ -81,8 +81,8 @@ class Config(PGFlags, PolicyFlags):
     """Pictures per update."""
     group_size: int = 8
     """Sampled boxes per picture (GRPO group)."""
-    lr: float = 2e-3
-    """Adam learning rate after the warm-up."""
+    lr: float = 1e-3
+    """Adam learning rate after the warm-up (at 2e-3 the first update often wrecked the warm-up; docs page)."""
     margin: int = 3
     """The annotator leaves a random margin of 0..margin pixels on every side of the true box."""
     eval_images: int = 512
@@ -220,9 +220,11 @@ def evaluate(model, tok, env, cfg, device, gen) -> float:
     return float(np.mean([score(env, st, tok.decode(row[2:].tolist())) for st, row in zip(states, ids)]))
 
 
-def supervised(model, tok, env, cfg, device, steps: int, lr: float, rng, curve=None):
-    """Cross-entropy on the sloppy annotator's boxes."""
+def supervised(model, tok, env, cfg, device, steps: int, lr: float, rng, curve=None, schedule: bool = False):
+    """Cross-entropy on the sloppy annotator's boxes. `schedule`: follow --lr-schedule, as the learners after the
+    warm-up do (the warm-up itself keeps a constant rate)."""
     opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = lr_scheduler(opt, cfg, steps) if schedule else None
     for it in range(steps):
         states, imgs, boxes = scenes(env, train_seeds(env, cfg, rng, cfg.batch * cfg.group_size))
         ids = torch.tensor([[tok.bos_id, tok.token_id(QUERY[q])] + tok.encode(sloppy_box(b, cfg.margin, rng))
@@ -233,6 +235,8 @@ def supervised(model, tok, env, cfg, device, steps: int, lr: float, rng, curve=N
         opt.zero_grad()
         loss.backward()
         opt.step()
+        if sched is not None:
+            sched.step()
         if curve is not None and (it % cfg.curve_every == 0 or it == steps - 1):
             model.eval()
             with torch.no_grad():
@@ -261,6 +265,7 @@ def grpo(model, tok, env, cfg, device, rng, gen, mode: str = "grpo"):
     """After the warm-up, on G sampled boxes per training picture: GRPO with the IoU reward (eq. 1),
     GRPO with its pass/fail version ('binary'), or RFT on each group's best box ('rft')."""
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    sched = lr_scheduler(opt, cfg, cfg.iterations)
     mb_gen = torch.Generator().manual_seed(cfg.seed + 2)
     curve, tokens, clip = [], 0, []
     for it in range(cfg.iterations):
@@ -282,6 +287,7 @@ def grpo(model, tok, env, cfg, device, rng, gen, mode: str = "grpo"):
             reward = (iou >= 0.5).float() if mode == "binary" else iou
             stats = grpo_step(bound, opt, batch, group_advantages(reward, cfg.group_size), cfg, mb_gen, mode="grpo")
             clip.append(stats.get("clip_fraction", 0.0))
+        sched.step()
         tokens += ids.numel() + 64 * ids.shape[0]
         if it % cfg.curve_every == 0 or it == cfg.iterations - 1:  # greedy IoU on this batch's pictures
             model.eval()
@@ -299,6 +305,7 @@ def parse(argv) -> Config:
 
 def main(argv: list[str] | None = None) -> int:
     cfg = parse(argv)
+    check_lr_schedule(cfg)
     device = pick_device(cfg.device)
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
@@ -318,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         gen.manual_seed(cfg.seed + 1)
         if name == "sft":
             curve, clip = [], None
-            supervised(model, tok, env, cfg, device, cfg.iterations, cfg.lr, rng, curve)
+            supervised(model, tok, env, cfg, device, cfg.iterations, cfg.lr, rng, curve, schedule=True)
         else:
             curve, n_tok, clip = grpo(model, tok, env, cfg, device, rng, gen, mode=name)
             tokens += n_tok

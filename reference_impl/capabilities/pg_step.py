@@ -36,6 +36,24 @@ class PGFlags:
     eps_low: float = field(default=0.2, metadata={"help": "lower clip range of the ratio"})
     eps_high: float = field(default=0.28, metadata={"help": "upper clip range of the ratio (DAPO clip-higher when > eps_low)"})
     kl_coef: float = field(default=0.0, metadata={"help": "weight of GRPO's k3 KL term to the frozen warm-up policy (0: none)"})
+    lr_schedule: str = field(default="constant", metadata={"help": "learning rate over the RL updates: constant | linear "
+                                                           "(decays to 0, TRL's default); the same for every learner"})
+
+
+LR_SCHEDULES = ("constant", "linear")
+
+
+def check_lr_schedule(cfg: PGFlags) -> None:
+    """Refuse an unknown --lr-schedule (scripts call it before any work)."""
+    if cfg.lr_schedule not in LR_SCHEDULES:
+        raise SystemExit(f"--lr-schedule must be one of {', '.join(LR_SCHEDULES)}, not {cfg.lr_schedule!r}")
+
+
+def lr_scheduler(opt: torch.optim.Optimizer, cfg: PGFlags, updates: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """cfg.lr_schedule over `updates` iterations; step it once per iteration (not per minibatch)."""
+    check_lr_schedule(cfg)
+    linear = cfg.lr_schedule == "linear"
+    return torch.optim.lr_scheduler.LambdaLR(opt, lambda it: max(0.0, 1.0 - it / max(updates, 1)) if linear else 1.0)
 
 
 def as_batch(input_ids: torch.Tensor, loss_mask: torch.Tensor, attention_mask: torch.Tensor | None = None) -> Batch:

@@ -49,7 +49,7 @@ import torch
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, kl_reference, rft_step
+from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, check_lr_schedule, kl_reference, lr_scheduler, rft_step
 from reference_impl.capabilities.splits import is_held_out
 from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
 from reference_impl.core.config import parse_config as parse_flags
@@ -93,6 +93,8 @@ class Config(PGFlags, PolicyFlags):
     """Episodes per layout per batch."""
     lr: float = 1e-3
     """Adam learning rate for RL."""
+    lr_schedule: str = "linear"
+    """constant | linear (decays to 0 over `iterations`, TRL's default): the same for every RL learner."""
     eval_per_layout: int = 32
     """Sampled episodes per held-out layout in the reported evaluations (before and after each arm)."""
     curve_per_layout: int = 8
@@ -278,6 +280,7 @@ def train(model, tok, cfg, device, mode: str, gen, train_ids: list[int], curve_i
     """mode 'trajectory' (eq. 1, internal driver), 'myopic' (per-turn ablation) or 'rft'.
     Returns the held-out curve, the tokens processed and the mean clip fraction."""
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    sched = lr_scheduler(opt, cfg, cfg.iterations)
     ref = kl_reference(model, cfg)  # the warm-up policy, for GRPO's KL term
     rng = np.random.default_rng(cfg.seed + 7)  # the same layouts for every arm
     mb_gen = torch.Generator().manual_seed(cfg.seed + 2)
@@ -306,6 +309,7 @@ def train(model, tok, cfg, device, mode: str, gen, train_ids: list[int], curve_i
             # token mean over move tokens (bnpo): every move of the batch weighs the same
             stats = grpo_step(model, opt, batch, tok_adv[:, 1:].to(device), cfg, mb_gen, mode="bnpo", ref=ref)
             clip.append(stats.get("clip_fraction", 0.0))
+        sched.step()
         if (it + 1) % cfg.curve_every == 0 or it == cfg.iterations - 1:
             curve.append({"step": it + 1, "success_rate": curve_at(model)[0],
                           "train_success": float(success.mean())})
@@ -321,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = parse(argv)
     if cfg.paradigm not in ("internal", "external", "both"):
         raise SystemExit("--paradigm must be internal, external or both")
+    check_lr_schedule(cfg)
     device = pick_device(cfg.device)
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)

@@ -194,7 +194,8 @@ def tool_use(cfg, device, tok, policy, gen, out_dir):
     from reference_impl.core import collate
 
     train, eval_qs = T.split_questions(cfg)  # training and held-out factor pairs
-    T.warmup(policy, tok, cfg, train, gen, device)  # the script's warm-up: a correct teacher that rarely calls the tool
+    warm_pairs, rl_pairs = T.warmup_and_rl_pairs(cfg, train)  # the script's cut: RL asks questions the warm-up never showed
+    T.warmup(policy, tok, cfg, warm_pairs, gen, device)  # the script's warm-up: a correct teacher that rarely calls the tool
 
     def measure():
         return T.evaluate(policy, tok, eval_qs, cfg, device, tools_enabled=True, gen=gen)
@@ -218,7 +219,7 @@ def tool_use(cfg, device, tok, policy, gen, out_dir):
     def calculator_reward(completions, env_reward, **_):
         return list(env_reward)
 
-    qs = T.draw(train, cfg.rl_steps * cfg.prompts_per_step, gen)
+    qs = T.draw(rl_pairs, cfg.rl_steps * cfg.prompts_per_step, gen)
     data = Dataset.from_list([{"prompt": f"{a}*{b}?"} for a, b in qs])  # the question; the rollout parses it
     args = grpo_args(cfg, device, out_dir, cfg.rl_steps, cfg.prompts_per_step, G, cfg.segment_tokens * (cfg.max_calls + 1))
     return measure, [calculator_reward], data, args, {"rollout_func": calculator_rollout}

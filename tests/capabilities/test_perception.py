@@ -9,7 +9,7 @@ import reference_impl.envs  # noqa: F401  (registers RLAtlas/*)
 from tests.capabilities._learning import clip_acts, learning_seed, run_script
 from reference_impl.envs.perception import PerceptionEnv, box_iou, draw_shape, parse_box
 
-M_BEFORE, M_ABLATION = 0.015, 0.02  # about half the worst of 40 runs (test_iou_reward_beats_the_warm_up)
+M_BEFORE, M_ABLATION = 0.07, 0.04  # about half the worst of 31 runs (test_iou_reward_beats_the_warm_up)
 
 
 def test_check_env():
@@ -81,14 +81,14 @@ def test_ppo_epochs_move_the_ratio():
 def test_iou_reward_beats_the_warm_up():
     """Same warm-up, pictures and number of updates, seed drawn at random: GRPO on the IoU reward must
     beat the warm-up policy and continued supervised training on the annotator (the ablation) on held-out
-    pictures. Seed benchmark (seeds 101..110, --quick, 90 updates): worst after - before +0.066, worst after -
-    ablation +0.094 (both seed 104); twenty seeds no test uses (9301..9320,
-    benchmarks/results/capability_perception_seeds_9301_9320.json, on a 2-core Intel Xeon VM): worst +0.088 (9301)
-    and +0.087 (9317); seeds 101..110 again on that Xeon (benchmarks/results/intel_xeon/, other trajectories than on
-    the AMD EPYC VM): worst +0.035 and +0.048 (both 104). The margins are about half the worst of these forty runs.
-    NOT asserted: after > RFT (a tie on seed 104, +0.002 on 9304); see docs/implementations/perception.md.
-    Known failure: seed 682113 on the Xeon, drawn by a CI run (after - before +0.0003, below the ablation by 0.065;
-    benchmarks/results/intel_xeon/capability_perception_seed_682113.json), one of 41 runs measured; not yet fixed."""
+    pictures. Seed benchmark at learning rate 1e-3 (--quick, 90 updates) on a 2-core Intel Xeon VM: seeds
+    101..110 (benchmarks/results/capability_perception_seeds.json) worst after - before +0.149 and after -
+    ablation +0.141 (both seed 104); 21 seeds no test uses, 9301..9320 and 682113
+    (benchmarks/results/intel_xeon/capability_perception_seeds_9301_9320_682113.json): worst +0.157 and +0.082
+    (both 682113). The margins are about half the worst of these 31 runs.
+    At the former rate 2e-3 seed 682113 failed a CI run (GRPO level with its warm-up), and the worst of forty
+    runs was +0.035; benchmarks/results/perception_lr_2e-3/ and docs/implementations/perception.md.
+    NOT asserted: after > RFT (RFT wins on 2 of the 31 runs, by up to 0.041 on 9315)."""
     from reference_impl.capabilities.perception import main
 
     seed = learning_seed()

@@ -130,6 +130,10 @@ def test_split_is_disjoint(seed):
     train_set, held_set = {tuple(q) for q in train}, {tuple(q) for q in held}
     assert not train_set & held_set and len(held_set) >= cfg.eval_questions
     assert len(train_set | held_set) == (cfg.max_operand - cfg.min_operand + 1) ** 2
+    warm, rl = tool_use.warmup_and_rl_pairs(cfg, train)  # RL asks only questions the warm-up never showed
+    warm_set, rl_set = {tuple(q) for q in warm}, {tuple(q) for q in rl}
+    assert warm_set and rl_set and not warm_set & rl_set and warm_set | rl_set == train_set
+    assert abs(len(rl_set) - cfg.rl_fraction * len(train_set)) <= 1
 
 
 def _run(argv):
@@ -167,11 +171,13 @@ def test_ppo_epochs_make_the_clip_act():
 def test_masking_the_tool_output_matters():
     """Masked GRPO with the verbose calculator against the warm-up policy and against the same GRPO run with
     the tool's output left in the loss (same warm-up, batches and updates; both measured with the tool on
-    held-out pairs). If masking were broken both arms would train on the same tokens and the second margin
-    would vanish. 10-seed benchmark (seeds 101..110, --quick): worst after - before = 0.310 (seed 107),
-    worst after - unmasked = 0.020 (seed 107). Twenty more seeds (9001..9020, this 2-core VM,
-    benchmarks/results/capability_tool-use_seeds_9001_9020.json): worst after - before = 0.450 (seed 9020),
-    worst after - unmasked = 0.100 (seed 9017). The margins below are about half of the worst over these 30."""
+    held-out pairs; RL asks pairs the warm-up never showed). If masking were broken both arms would train on the
+    same tokens and the second margin would vanish. Seed benchmark on a 2-core Intel Xeon VM (--quick): seeds
+    101..110 (benchmarks/results/capability_tool-use_seeds.json) worst after - before = 0.310 (seed 106), worst
+    after - unmasked = 0.100 (seed 101); twenty more (9001..9020,
+    benchmarks/results/intel_xeon/capability_tool-use_seeds_9001_9020.json) worst 0.300 (9009) and 0.110 (9011).
+    The margins below are about half of the worst over these 30. (With RL on the warm-up's own pairs, on the AMD
+    EPYC VM, the lead over the unmasked arm was as low as 0.020: tool_use_rl_on_warmup_pairs/.)"""
     seed = learning_seed()
     out = _run(["--quick", "--seed", str(seed)])
     msg = f"seed {seed} (replay with RL_ATLAS_TEST_SEED={seed}): {out['before']=} {out['baselines']=} {out['after']=}"
@@ -179,4 +185,4 @@ def test_masking_the_tool_output_matters():
     assert out["after"] - out["baseline"] >= M_UNMASKED, msg
 
 
-M_BEFORE, M_UNMASKED = 0.15, 0.01  # from the seed benchmark, see the docstring above
+M_BEFORE, M_UNMASKED = 0.15, 0.04  # from the seed benchmark, see the docstring above
