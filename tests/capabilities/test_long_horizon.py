@@ -128,16 +128,21 @@ def test_ppo_epochs_move_the_ratio():
 
 @pytest.mark.slow
 def test_turn_level_credit_learns_on_held_out_combinations():
-    """Same warm-up, rollouts, rewards (0.1 per door, +1 at the exit), updates, advantage scale and KL term, seed
-    drawn at random: the GiGPO-style learner must beat its warm-up on held-out key combinations. Over 40 seeds at
-    these settings (benchmark 101-110, and 201-210 and 301-320 in benchmarks/results/) after - before was +0.20 at
-    worst (seed 208), so the margin is 0.1. After - trajectory-level was positive on 38 of the 40 (worst -0.12,
-    seed 319), so no per-run margin over the ablation is asserted; the comparison is only checked to be reported."""
+    """Same warm-up, rollouts, rewards (0.1 per door, +1 at the exit), updates, learning-rate schedule (linear
+    decay), advantage scale and KL term, seed drawn at random: the GiGPO-style learner must beat its warm-up and
+    the trajectory-level ablation on held-out key combinations. 41 runs on a 2-core Intel Xeon VM (101..110,
+    benchmarks/results/capability_long-horizon_seeds.json; 301..320, 201..210 and 105,
+    benchmarks/results/intel_xeon/long_horizon_seeds_301_320_201_210_105.json): after - before worst +0.115
+    (seed 203), after - trajectory-level worst +0.042 (seed 320); the margins are about half of those. At the
+    former constant rate the ablation won on 2 of 40 AMD seeds and 4 of 31 Xeon ones (docs page)."""
     from reference_impl.capabilities.long_horizon import main
 
     seed = learning_seed()
     out = run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"])
     assert out["capability"] == "long-horizon" and out["metric"] == "success_rate"
     assert out["config"]["door_reward"] == 0.1
-    assert out["after"] >= out["before"] + 0.1, (seed, out["before"], out["after"])
+    assert out["config"]["lr_schedule"] == "linear"
+    msg = (seed, out["before"], out["baselines"], out["after"])
+    assert out["after"] >= out["before"] + 0.06, msg
     assert out["baselines"]["trajectory-grpo"] == out["baseline"]
+    assert out["after"] >= out["baseline"] + 0.02, msg
