@@ -37,10 +37,10 @@ sys.path.insert(0, str(ROOT))
 from reference_impl.registry import RUNS, take_flag  # noqa: E402
 
 BUDGET_MINUTES = 30  # target for --all --seeds 101..110 --quick --jobs 2 on a 2-core CPU
-# seconds of one --quick run with 2 jobs on the 2-core VM (benchmarks/results/capability_seeds_all.json); only
-# the order in which runs start depends on it
-EXPECTED_SECONDS = {"planning": 94, "perception": 88, "memory": 70, "self-improvement": 61, "collaboration": 47,
-                    "tool-use": 44, "long-horizon": 30, "reasoning": 17}
+# seconds of one --quick run with 2 jobs on a 2-core Intel Xeon VM (benchmarks/results/intel_xeon/all_bca0b91/);
+# only the order in which runs start depends on it
+EXPECTED_SECONDS = {"planning": 53, "perception": 49, "memory": 32, "self-improvement": 28, "collaboration": 24,
+                    "tool-use": 24, "long-horizon": 16, "reasoning": 8}
 CAPABILITIES = [name for name, (module, _) in RUNS.items() if module.startswith("reference_impl.capabilities.")]
 
 
@@ -52,8 +52,8 @@ def machine() -> str:
 
     model = platform.processor() or platform.machine()
     with contextlib.suppress(OSError):
-        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name"))
+        model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                      if line.startswith("model name")), model)
     return f"{os.cpu_count()}-core {model}, torch {torch.__version__}"
 
 

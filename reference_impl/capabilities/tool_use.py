@@ -95,7 +95,7 @@ QUICK = dict(max_operand=30, n_layer=2, n_embd=64, warmup_steps=400, rl_steps=20
 
 # With `--policy hf` the tiny Qwen2 warms up twice as long: after 400 updates it never called the calculator on
 # seeds 3 and 10 of 1-10 (2-core AMD EPYC VM), and GRPO could not find the tool from there; after 800 it called it
-# on all ten. With RL on pairs the warm-up never showed (`rl_fraction`) GRPO beat the warm-up on all 21 seeds
+# on all ten. With RL on pairs the warm-up never showed (`rl_fraction`) GRPO beat the warm-up on all 32 seeds
 # measured (docs/implementations/llm.md). Flags given explicitly still win.
 QUICK_HF = dict(warmup_steps=800)
 
