@@ -1,8 +1,9 @@
 """The shared policy-gradient step of the multi-turn capability scripts: its optional KL term to the warm-up policy."""
 
+import pytest
 import torch
 
-from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, kl_reference
+from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, kl_reference, lr_scheduler
 from reference_impl.core import PolicyConfig, TinyTransformer, frozen_copy
 
 
@@ -46,3 +47,21 @@ def test_kl_reference_is_a_frozen_copy_only_with_a_coefficient():
     assert kl_reference(model, PGFlags(kl_coef=0.0)) is None
     ref = kl_reference(model, PGFlags(kl_coef=0.1))
     assert ref is not model and not any(p.requires_grad for p in ref.parameters())
+
+
+def test_lr_schedules():
+    """linear: the rate falls by lr/updates per iteration and reaches 0 after the last one; constant: unchanged;
+    anything else is refused with a clear message."""
+    def rates(schedule: str, updates: int = 4) -> list[float]:
+        opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
+        sched, seen = lr_scheduler(opt, PGFlags(lr_schedule=schedule), updates), []
+        for _ in range(updates):
+            seen.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step()
+        return seen + [opt.param_groups[0]["lr"]]
+
+    assert rates("linear") == pytest.approx([1e-3, 7.5e-4, 5e-4, 2.5e-4, 0.0])
+    assert rates("constant") == pytest.approx([1e-3] * 5)
+    with pytest.raises(SystemExit, match="lr-schedule must be one of constant, linear"):
+        rates("cosine")
