@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--out takes a single capability")
     seeds = parse_seeds(args.seeds)
     common = (["--quick"] if args.quick else []) + (["--device", args.device] if args.device else []) + extra
+    host = machine()  # the same for every file this run writes
     start = time.time()
     jobs = [(cap, seed) for cap in caps for seed in seeds]
     summaries = {}
@@ -191,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             out = Path(args.out) if args.out else ROOT / "benchmarks" / "results" / f"capability_{cap}_seeds.json"
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps({"capability": cap, "module": RUNS[cap][0], "quick": args.quick, "command": command,
-                                       "machine": machine(), "summary": summaries[cap], "runs": runs}, indent=1) + "\n")
+                                       "machine": host, "summary": summaries[cap], "runs": runs}, indent=1) + "\n")
             print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}; "
                   f"held on every seed: {summaries[cap].get('held_on_every_seed')}", flush=True)
     print()
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     minutes = (time.time() - start) / 60
     if args.all and not args.out:  # the timing of the whole run, next to the per-capability files
         (ROOT / "benchmarks" / "results" / "capability_seeds_all.json").write_text(json.dumps({
-            "command": command, "machine": machine(), "elapsed_minutes": round(minutes, 2), "runs": len(jobs), "jobs": args.jobs,
+            "command": command, "machine": host, "elapsed_minutes": round(minutes, 2), "runs": len(jobs), "jobs": args.jobs,
             "cpus": os.cpu_count(), "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
             "budget_minutes": BUDGET_MINUTES, "wall_seconds": {cap: [r.get("wall_seconds") for r in json.loads(
                 (ROOT / "benchmarks" / "results" / f"capability_{cap}_seeds.json").read_text())["runs"]] for cap in caps},

@@ -63,7 +63,7 @@ import torch
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.capabilities.pg_step import (PGFlags, as_batch, check_lr_schedule, grpo_step, kl_reference, lr_scheduler,
+from reference_impl.capabilities.pg_step import (PGFlags, as_batch, grpo_step, kl_reference, lr_scheduler,
                                                  rft_step, unit_variance)
 from reference_impl.capabilities.splits import is_held_out
 from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
@@ -332,7 +332,6 @@ def parse(argv) -> Config:
 
 def main(argv: list[str] | None = None) -> int:
     cfg = parse(argv)
-    check_lr_schedule(cfg)
     if cfg.anchor not in ANCHORS:
         raise SystemExit(f"--anchor must be one of {', '.join(ANCHORS)}")
     device = pick_device(cfg.device)

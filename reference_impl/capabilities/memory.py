@@ -61,7 +61,7 @@ import torch
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.capabilities.pg_step import PGFlags, check_lr_schedule, grpo_step, lr_scheduler, rft_step
+from reference_impl.capabilities.pg_step import PGFlags, grpo_step, lr_scheduler, rft_step
 from reference_impl.capabilities.splits import pick_seeds
 from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
                                  collate, generate, pad_sequences, pick_device, seed_everything, token_logprobs)
@@ -242,7 +242,6 @@ def warm_up(tok, cfg, device, gen, mode) -> torch.nn.Module:
 
 def main(argv: list[str] | None = None) -> int:
     cfg = parse_config(argv)
-    check_lr_schedule(cfg)
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     device = pick_device(cfg.device)

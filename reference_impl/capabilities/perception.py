@@ -47,7 +47,7 @@ from torch import nn
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.capabilities.pg_step import PGFlags, as_batch, check_lr_schedule, grpo_step, lr_scheduler, rft_step
+from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, lr_scheduler, rft_step
 from reference_impl.capabilities.splits import pick_seeds
 from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
 from reference_impl.core.config import parse_config as parse_flags
@@ -305,7 +305,6 @@ def parse(argv) -> Config:
 
 def main(argv: list[str] | None = None) -> int:
     cfg = parse(argv)
-    check_lr_schedule(cfg)
     device = pick_device(cfg.device)
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)

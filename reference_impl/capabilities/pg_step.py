@@ -39,19 +39,17 @@ class PGFlags:
     lr_schedule: str = field(default="constant", metadata={"help": "learning rate over the RL updates: constant | linear "
                                                            "(decays to 0, TRL's default); the same for every learner"})
 
+    def __post_init__(self):
+        """Refuse an unknown --lr-schedule while the flags are parsed, before any work."""
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise SystemExit(f"--lr-schedule must be one of {', '.join(LR_SCHEDULES)}, not {self.lr_schedule!r}")
+
 
 LR_SCHEDULES = ("constant", "linear")
 
 
-def check_lr_schedule(cfg: PGFlags) -> None:
-    """Refuse an unknown --lr-schedule (scripts call it before any work)."""
-    if cfg.lr_schedule not in LR_SCHEDULES:
-        raise SystemExit(f"--lr-schedule must be one of {', '.join(LR_SCHEDULES)}, not {cfg.lr_schedule!r}")
-
-
 def lr_scheduler(opt: torch.optim.Optimizer, cfg: PGFlags, updates: int) -> torch.optim.lr_scheduler.LambdaLR:
     """cfg.lr_schedule over `updates` iterations; step it once per iteration (not per minibatch)."""
-    check_lr_schedule(cfg)
     linear = cfg.lr_schedule == "linear"
     return torch.optim.lr_scheduler.LambdaLR(opt, lambda it: max(0.0, 1.0 - it / max(updates, 1)) if linear else 1.0)
 

@@ -49,7 +49,7 @@ import torch
 if __package__ in (None, ""):  # run as a file: make `reference_impl` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, check_lr_schedule, kl_reference, lr_scheduler, rft_step
+from reference_impl.capabilities.pg_step import PGFlags, as_batch, grpo_step, kl_reference, lr_scheduler, rft_step
 from reference_impl.capabilities.splits import is_held_out
 from reference_impl.core import CharTokenizer, PolicyConfig, TinyTransformer, autocast, pick_device, seed_everything
 from reference_impl.core.config import parse_config as parse_flags
@@ -325,7 +325,6 @@ def main(argv: list[str] | None = None) -> int:
     cfg = parse(argv)
     if cfg.paradigm not in ("internal", "external", "both"):
         raise SystemExit("--paradigm must be internal, external or both")
-    check_lr_schedule(cfg)
     device = pick_device(cfg.device)
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
