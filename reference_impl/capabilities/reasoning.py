@@ -28,7 +28,9 @@ eps_high, keeps sampling until the batch holds `prompts_per_step` groups whose r
 (dynamic sampling) and adds a soft overlong penalty (Yu et al. 2025); --loss gspo replaces rho_it by the
 sequence ratio (Zheng et al. 2025, objectives/gspo.py). --advantage rloo uses the leave-one-out baseline
 instead of (1) (Ahmadian et al. 2024). Each batch is reused for --ppo-epochs passes of --minibatches
-optimiser steps (objectives/update.py), so from the second step on rho != 1 and the clip acts.
+optimiser steps (objectives/update.py), so from the second step on rho != 1 and the clip acts. Every arm's
+learning rate decays linearly to 0 over its `rl_steps` batches (--lr-schedule, TRL's default), so no arm is
+judged on the last jolt of a large step.
 Departures: no KL term by default (--kl-coef), character-level toy task.
 """
 
@@ -51,6 +53,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 from reference_impl.core import (POLICY, PROMPT, CharTokenizer, PolicyConfig, TinyTransformer, TokenBuffer, autocast,
                                  collate, frozen_copy, generate, pad_sequences, pick_device, seed_everything,
                                  token_logprobs)
+from reference_impl.capabilities.pg_step import PGFlags, lr_scheduler
 from reference_impl.capabilities.splits import draw, permuted_split
 from reference_impl.core.config import parse_config as parse_flags
 from reference_impl.hf import PolicyFlags, build_model, build_tokenizer, policy_record
@@ -63,7 +66,7 @@ ADVANTAGES = ("group", "rloo")
 
 
 @dataclass
-class Config(PolicyFlags):
+class Config(PolicyFlags, PGFlags):
     seed: int = field(default=1, metadata={"help": "random seed"})
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda"})
     threads: int = field(default=1, metadata={"help": "torch CPU threads"})
@@ -87,6 +90,8 @@ class Config(PolicyFlags):
     ppo_epochs: int = field(default=1, metadata={"help": "passes over each batch"})
     minibatches: int = field(default=2, metadata={"help": "optimiser steps per pass (batch split)"})
     lr: float = field(default=3e-4, metadata={"help": "learning rate of every arm after the warm-up"})
+    lr_schedule: str = field(default="linear", metadata={"help": "constant | linear (decays to 0 over rl_steps, TRL's "
+                                                          "default); the same for every arm"})
     eps_low: float = field(default=0.2, metadata={"help": "lower clip range of the ratio"})
     eps_high: float = field(default=0.2, metadata={"help": "upper clip range (0.28 with --loss dapo, 4e-4 with gspo)"})
     kl_coef: float = field(default=0.0, metadata={"help": "weight of the k3 KL to the warm-up policy"})
@@ -225,6 +230,7 @@ def train_arm(arm: str, model, tok, env, cfg, train, eval_qs, gen, device) -> tu
     """`rl_steps` batches of one arm: "rl" (the mechanism), "rft" or "sft"; every arm runs policy_update
     with the same epochs and minibatches. Returns the evaluation curve and the mean update stats."""
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+    sched = lr_scheduler(opt, cfg, cfg.rl_steps)
     ref = frozen_copy(model) if (arm == "rl" and cfg.kl_coef) else None
     loss_fn = loss_function(cfg) if arm == "rl" else rft.rft_loss
     n_seqs = cfg.prompts_per_step * cfg.group_size
@@ -242,6 +248,7 @@ def train_arm(arm: str, model, tok, env, cfg, train, eval_qs, gen, device) -> tu
             batch = collate(bufs, tok.pad_id, device=device)
             info.update(policy_update(model, opt, batch, weights, loss_fn, epochs=cfg.ppo_epochs, minibatches=cfg.minibatches,
                                       ref=ref, generator=gen))
+        sched.step()
         for k, v in info.items():
             totals[k] = totals.get(k, 0.0) + float(v) / cfg.rl_steps
         if step % cfg.eval_every == 0 or step == cfg.rl_steps:

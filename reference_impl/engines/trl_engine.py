@@ -62,7 +62,8 @@ from reference_impl.registry import take_flag
 
 def grpo_args(cfg, device, out_dir: str, steps: int, prompts: int, group: int, max_len: int, **extra):
     """A GRPOConfig that mirrors the handwritten update: `prompts` x `group` completions per optimiser step, one
-    pass over them (num_iterations=1), AdamW with torch's defaults, constant learning rate, grad clip 1."""
+    pass over them (num_iterations=1), AdamW with torch's defaults, grad clip 1, and the script's --lr-schedule
+    (linear decay to 0 for reasoning; constant where a script has no such flag)."""
     from trl import GRPOConfig
 
     loss = getattr(cfg, "loss", "grpo")
@@ -72,7 +73,7 @@ def grpo_args(cfg, device, out_dir: str, steps: int, prompts: int, group: int, m
     return GRPOConfig(
         output_dir=out_dir, max_steps=steps, per_device_train_batch_size=prompts * group, num_generations=group,
         gradient_accumulation_steps=1, steps_per_generation=1, num_iterations=1,
-        learning_rate=cfg.lr, lr_scheduler_type="constant", warmup_steps=0, weight_decay=0.01, max_grad_norm=1.0,
+        learning_rate=cfg.lr, lr_scheduler_type=getattr(cfg, "lr_schedule", "constant"), warmup_steps=0, weight_decay=0.01, max_grad_norm=1.0,
         loss_type=loss, scale_rewards="none" if loss == "dr_grpo" else "group",
         beta=getattr(cfg, "kl_coef", 0.0), epsilon=getattr(cfg, "eps_low", getattr(cfg, "eps", 0.2)),
         epsilon_high=getattr(cfg, "eps_high", None), temperature=1.0, top_k=0, top_p=1.0,

@@ -117,13 +117,13 @@ def test_dapo_refills_the_batch(monkeypatch):
 def test_grpo_learns_beyond_the_teacher(capsys):
     """GRPO against the warm-up policy and against more supervised training on the teacher (the same warm-up
     checkpoint, updates and sequences), all measured in the same run on held-out questions.
-    10-seed benchmark (seeds 101..110, --quick): worst after - before = 0.308, worst after - sft =
-    0.158 (both seed 105). Seeds drawn by fresh-clone CI runs did worse: 70132 gained 0.088 over its warm-up and
-    0.092 over sft, and 486995, whose warm-up was unusually strong (0.479), gained only +0.033 (after 0.512; sft
-    0.188). Twenty more seeds (9101..9120, benchmarks/results/capability_reasoning_seeds_486995_70132_9101_9120.json)
-    gave worst +0.116 (9119) and +0.129 (9110), so 486995 is the outlier. The margins below are under half of the
-    worst of those 32 seeds. RFT is reported but not asserted (it ties GRPO on this task; see
-    docs/implementations/reasoning.md)."""
+    Every arm's learning rate decays linearly to 0 (the script's default since December 2026). 32 seeds on a 2-core
+    Intel Xeon VM (101..110, 9101..9120, 486995, 70132; benchmarks/results/intel_xeon/reasoning_linear_lr/
+    capability_reasoning_seeds.json): worst after - before = +0.142 (seed 9119), worst after - sft = +0.242 (seed
+    70132). The margins below are about half of those. At the former constant rate the worst seeds were far weaker
+    (486995 gained only +0.033 over its warm-up on the AMD EPYC VM, 70132 +0.092 over sft; reasoning_constant_lr/ and
+    capability_reasoning_seeds_486995_70132_9101_9120.json), and the test asserted 0.015 / 0.04. RFT is reported but
+    not asserted: it is ahead of GRPO on 28 of those 32 seeds (docs/implementations/reasoning.md)."""
     seed = learning_seed()
     out = _run(capsys, ["--quick", "--seed", str(seed), "--device", "cpu"])
     msg = f"seed {seed} (replay with RL_ATLAS_TEST_SEED={seed}): {out['before']=} {out['baselines']=} {out['after']=}"
@@ -131,4 +131,4 @@ def test_grpo_learns_beyond_the_teacher(capsys):
     assert out["after"] - out["baseline"] >= M_SFT, msg
 
 
-M_BEFORE, M_SFT = 0.015, 0.04  # under half the worst seeds seen (486995: +0.033; 70132: +0.092), see the docstring
+M_BEFORE, M_SFT = 0.07, 0.12  # about half the worst of 32 seeds (9119: +0.142; 70132: +0.242), see the docstring

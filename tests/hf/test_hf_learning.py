@@ -4,9 +4,14 @@ Each test draws a fresh seed (replay a failure with RL_ATLAS_TEST_SEED) and comp
 It asserts only the comparisons that held on every seed measured, on two CPUs where both were available (a 2-core
 AMD EPYC VM and a 2-core Intel Xeon VM; docs/implementations/llm.md), with a margin of about half the worst of them:
 
-- reasoning, seeds 1-10 on each VM and ten fresh seeds on the Xeon (benchmarks/results/capability_reasoning_hf_seeds_1_5.json,
-  _6_10.json, intel_xeon/capability_reasoning_hf_seeds_1_10.json and _fresh.json): after - before worst +0.146
-  (seed 851414, Xeon), after - SFT worst +0.10 (seed 4, AMD);
+- reasoning, with every arm's learning rate decaying linearly to 0 (the script's default since December 2026),
+  30 seeds on the Xeon: 1-10, the ten fresh seeds of the constant-rate runs, 29706 and nine drawn at random
+  (intel_xeon/reasoning_linear_lr/capability_reasoning_hf_seeds.json): after - before worst +0.208 (seed 476426),
+  after - SFT worst +0.271 (seed 6). At the former constant rate (capability_reasoning_hf_seeds_1_5.json,
+  _6_10.json, intel_xeon/capability_reasoning_hf_seeds_1_10.json and _fresh.json) the worst of 30 seeds was
+  +0.146 / +0.10, and a CI run drew seed 29706, whose last updates dropped it from .60 to .44, below SFT's .47;
+  with the decay it ends at .70 against SFT's .32. RFT is ahead of GRPO on 28 of the 30 seeds (reported, not
+  asserted);
 - tool use (800-update `--policy hf` warm-up; RL on factor pairs the warm-up never showed), 32 seeds on the Xeon:
   1-10, twenty drawn at random, 790006 and 427245 (intel_xeon/capability_tool-use_hf_seeds_1_10.json,
   _fresh_790006.json and _fresh2_427245.json): after - before worst +0.12 (seed 91023; +0.17 on 427245, which a
@@ -44,8 +49,8 @@ def _run(capsys, capability, seed):
 @pytest.mark.slow
 def test_reasoning_hf_learns(capsys, learning_seed):
     out, msg = _run(capsys, "reasoning", learning_seed)
-    assert out["after"] >= out["before"] + 0.07, (msg, out)
-    assert out["after"] >= out["baselines"]["sft"] + 0.05, (msg, out)
+    assert out["after"] >= out["before"] + 0.10, (msg, out)
+    assert out["after"] >= out["baselines"]["sft"] + 0.13, (msg, out)
 
 
 @pytest.mark.slow
