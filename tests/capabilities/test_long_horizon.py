@@ -129,20 +129,30 @@ def test_ppo_epochs_move_the_ratio():
 @pytest.mark.slow
 def test_turn_level_credit_learns_on_held_out_combinations():
     """Same warm-up, rollouts, rewards (0.1 per door, +1 at the exit), updates, learning-rate schedule (linear
-    decay), advantage scale and KL term, seed drawn at random: the GiGPO-style learner must beat its warm-up and
-    the trajectory-level ablation on held-out key combinations. 41 runs on a 2-core Intel Xeon VM (101..110,
-    benchmarks/results/capability_long-horizon_seeds.json; 301..320, 201..210 and 105,
-    benchmarks/results/intel_xeon/long_horizon_seeds_301_320_201_210_105.json): after - before worst +0.115
-    (seed 203), after - trajectory-level worst +0.042 (seed 320); the margins are about half of those. At the
-    former constant rate the ablation won on 2 of 40 AMD seeds and 4 of 31 Xeon ones (docs page)."""
+    decay), advantage scale and KL term: the GiGPO-style learner must beat its warm-up and the trajectory-level
+    ablation on held-out key combinations, on three fresh seeds (the first drawn at random, then the next two).
+
+    Why three. On about one seed in forty the step-level learner collapses: the final hidden state of the first
+    turn shrinks towards zero over a few updates, LayerNorm then flips its direction, and the policy emits
+    non-key tokens for ten or more iterations; the decaying rate leaves too little to recover. 78 seeds on a
+    2-core Intel Xeon VM (101..110, benchmarks/results/capability_long-horizon_seeds.json; 301..320, 201..210, 105,
+    intel_xeon/long_horizon_seeds_301_320_201_210_105.json; 587558, 203, 320 and 37 drawn at random,
+    intel_xeon/long_horizon_collapse/) hold per seed except two: 587558 (drawn by a CI run; +0.031 over its
+    warm-up, -0.010 against the ablation) and 911511 (+0.011 / +0.021). Over the 26 disjoint triples of those 78
+    seeds, the worst means are +0.214 over the warm-up and +0.111 over the ablation, so the test asserts +0.08 and
+    +0.04 on the mean of three, and that the ablation wins on at most one of them. A lower rate (5e-4) or twice the
+    iterations did not remove the collapse's cost: the ablation then won on 8 and 5 of 40 seeds (docs page)."""
     from reference_impl.capabilities.long_horizon import main
 
-    seed = learning_seed()
-    out = run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"])
-    assert out["capability"] == "long-horizon" and out["metric"] == "success_rate"
-    assert out["config"]["door_reward"] == 0.1
-    assert out["config"]["lr_schedule"] == "linear"
-    msg = (seed, out["before"], out["baselines"], out["after"])
-    assert out["after"] >= out["before"] + 0.06, msg
-    assert out["baselines"]["trajectory-grpo"] == out["baseline"]
-    assert out["after"] >= out["baseline"] + 0.02, msg
+    first = learning_seed()
+    outs = [run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"]) for seed in (first, first + 1, first + 2)]
+    for out in outs:
+        assert out["capability"] == "long-horizon" and out["metric"] == "success_rate"
+        assert out["config"]["door_reward"] == 0.1 and out["config"]["lr_schedule"] == "linear"
+        assert out["baselines"]["trajectory-grpo"] == out["baseline"]
+    msg = (f"seeds {first}..{first + 2} (replay with RL_ATLAS_TEST_SEED={first})",
+           [(o["seed"], o["before"], o["baseline"], o["after"]) for o in outs])
+    mean = lambda key: sum(o["after"] - o[key] for o in outs) / len(outs)  # noqa: E731
+    assert mean("before") >= 0.08, msg
+    assert mean("baseline") >= 0.04, msg
+    assert sum(o["after"] <= o["baseline"] for o in outs) <= 1, msg
