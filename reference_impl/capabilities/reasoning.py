@@ -87,14 +87,11 @@ class Config(PolicyFlags, PGFlags):
     rl_steps: int = field(default=600, metadata={"help": "batches per arm (every arm gets as many)"})
     prompts_per_step: int = field(default=64, metadata={"help": "questions per batch"})
     group_size: int = field(default=16, metadata={"help": "G, responses sampled per question"})
-    ppo_epochs: int = field(default=1, metadata={"help": "passes over each batch"})
-    minibatches: int = field(default=2, metadata={"help": "optimiser steps per pass (batch split)"})
     lr: float = field(default=3e-4, metadata={"help": "learning rate of every arm after the warm-up"})
     lr_schedule: str = field(default="linear", metadata={"help": "constant | linear (decays to 0 over rl_steps, TRL's "
                                                           "default); the same for every arm"})
-    eps_low: float = field(default=0.2, metadata={"help": "lower clip range of the ratio"})
+    # ppo_epochs, minibatches, eps_low and kl_coef come from PGFlags; eps_high and lr_schedule differ from its defaults
     eps_high: float = field(default=0.2, metadata={"help": "upper clip range (0.28 with --loss dapo, 4e-4 with gspo)"})
-    kl_coef: float = field(default=0.0, metadata={"help": "weight of the k3 KL to the warm-up policy"})
     max_resample: int = field(default=4, metadata={"help": "dapo: at most this many sampling rounds to fill a batch"})
     max_new_tokens: int = field(default=10, metadata={"help": "response length limit (tokens)"})
     eval_samples: int = field(default=8, metadata={"help": "sampled answers per evaluation question"})
