@@ -2,7 +2,8 @@
 
 `learning_seed()` draws a fresh seed per run unless RL_ATLAS_TEST_SEED is set, so no test depends on one
 hand-picked seed; `run_script` pins torch to one thread and deterministic kernels, runs the script's
-`main(argv)` and returns the JSON object it printed last.
+`main(argv)` and returns the JSON object it printed last; `consecutive_runs` runs it on a fresh seed and the next
+ones, for the tests that assert a mean over seeds.
 """
 
 from __future__ import annotations
@@ -31,6 +32,19 @@ def run_script(main, argv: list[str]) -> dict:
     with contextlib.redirect_stdout(buf):
         assert main(argv) == 0
     return json.loads(buf.getvalue().strip().splitlines()[-1])
+
+
+def consecutive_runs(main, argv: list[str], n: int = 3) -> tuple[list[dict], str]:
+    """`run_script` on n consecutive seeds from `learning_seed()` (argv gets `--seed S --device cpu`): the JSON
+    lines and the first part of an assertion message, which says how to replay them."""
+    first = learning_seed()
+    outs = [run_script(main, argv + ["--seed", str(seed), "--device", "cpu"]) for seed in range(first, first + n)]
+    return outs, f"seeds {first}..{first + n - 1} (replay with RL_ATLAS_TEST_SEED={first})"
+
+
+def mean_lead(outs: list[dict], better: str, worse: str) -> float:
+    """The mean over runs of out[better] - out[worse]."""
+    return sum(o[better] - o[worse] for o in outs) / len(outs)
 
 
 def clip_acts(main, argv: list[str]) -> dict:

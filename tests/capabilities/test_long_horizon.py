@@ -6,7 +6,7 @@ from gymnasium.utils.env_checker import check_env
 
 import reference_impl.envs  # noqa: F401  (registers RLAtlas/*)
 from reference_impl.envs.long_horizon import LongHorizonEnv
-from tests.capabilities._learning import clip_acts, learning_seed, run_script
+from tests.capabilities._learning import clip_acts, consecutive_runs, mean_lead
 
 
 def test_check_env():
@@ -144,15 +144,12 @@ def test_turn_level_credit_learns_on_held_out_combinations():
     iterations did not remove the collapse's cost: the ablation then won on 8 and 5 of 40 seeds (docs page)."""
     from reference_impl.capabilities.long_horizon import main
 
-    first = learning_seed()
-    outs = [run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"]) for seed in (first, first + 1, first + 2)]
+    outs, replay = consecutive_runs(main, ["--quick"])
     for out in outs:
         assert out["capability"] == "long-horizon" and out["metric"] == "success_rate"
         assert out["config"]["door_reward"] == 0.1 and out["config"]["lr_schedule"] == "linear"
         assert out["baselines"]["trajectory-grpo"] == out["baseline"]
-    msg = (f"seeds {first}..{first + 2} (replay with RL_ATLAS_TEST_SEED={first})",
-           [(o["seed"], o["before"], o["baseline"], o["after"]) for o in outs])
-    mean = lambda key: sum(o["after"] - o[key] for o in outs) / len(outs)  # noqa: E731
-    assert mean("before") >= 0.08, msg
-    assert mean("baseline") >= 0.04, msg
+    msg = (replay, [(o["seed"], o["before"], o["baseline"], o["after"]) for o in outs])
+    assert mean_lead(outs, "after", "before") >= 0.08, msg
+    assert mean_lead(outs, "after", "baseline") >= 0.04, msg
     assert sum(o["after"] <= o["baseline"] for o in outs) <= 1, msg

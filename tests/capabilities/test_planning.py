@@ -6,7 +6,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import reference_impl.envs  # noqa: F401  (registers RLAtlas/*)
-from tests.capabilities._learning import clip_acts, learning_seed, run_script
+from tests.capabilities._learning import clip_acts, consecutive_runs, mean_lead
 from reference_impl.envs.planning import PlanningEnv, greedy_succeeds, shortest_path, step_cell
 
 
@@ -111,29 +111,37 @@ def test_ppo_epochs_move_the_ratio():
 
 @pytest.mark.slow
 def test_trajectory_rl_gains_on_held_out_layouts_that_need_a_detour():
-    """Held-out layouts only, seed drawn at random: trajectory-level GRPO (with its KL term to the warm-up)
-    beats, in the same run, its warm-up (over all held-out layouts and on the hard ones, those the myopic
-    walker fails) and the per-turn ablation. Seed benchmark (--quick: 80 updates at a linearly decaying learning
-    rate, 32 evaluation episodes per layout from a generator of their own) on a 2-core Intel Xeon VM: seeds
-    101..110 (benchmarks/results/capability_planning_seeds.json) worst after - before +0.038 (108), after -
-    ablation +0.069 (107), hard after - before +0.106 (102); thirteen more (4001..4010, 503176, 576579 and
-    150659, which failed a CI run at the former constant rate;
-    benchmarks/results/intel_xeon/capability_planning_seeds_4001_4010_503176_576579_150659.json): worst +0.058
-    (576579), +0.022 (4010) and +0.089 (576579). Each margin below is about half the worst of these 23 runs.
-    With the constant rate the worst lead over the ablation was +0.010 and seed 150659 lost to it
-    (docs/implementations/planning.md; benchmarks/results/planning_constant_lr/)."""
+    """Held-out layouts only, three fresh seeds (the first drawn at random, then the next two): trajectory-level
+    GRPO (with its KL term to the warm-up) beats, in the same runs, its warm-up (over all held-out layouts and on the
+    hard ones, those the myopic walker fails) and the per-turn ablation, on the mean of the three; the ablation may
+    win on at most one of them.
+
+    Why three. One seed's lead over the ablation has a mean of +0.089 and a spread of 0.041 over 43 seeds, so single
+    seeds fall below zero now and then: a CI run drew 326083, where the ablation ended at .560 against .547. Seed
+    benchmark (--quick: 80 updates at a linearly decaying learning rate, 32 evaluation episodes per layout from a
+    generator of their own) on a 2-core Intel Xeon VM, 43 seeds: 101..110
+    (benchmarks/results/capability_planning_seeds.json), 4001..4010, 503176, 576579 and 150659
+    (intel_xeon/capability_planning_seeds_4001_4010_503176_576579_150659.json) and 326083 with 19 drawn at random
+    (intel_xeon/capability_planning_seeds_326083_random.json). Per seed, the worst leads are +0.038 over the warm-up
+    (108), -0.013 over the ablation (326083, the only one at or below zero) and +0.089 on hard layouts (576579). Over
+    the 14 disjoint triples of those 43 seeds (in file order) the worst means are +0.070, +0.037 and +0.129, and no
+    triple has more than one ablation win; each margin below is about half of those worst means. With the constant rate
+    the worst single lead over the ablation was +0.010 and seed 150659 lost to it (docs/implementations/planning.md;
+    benchmarks/results/planning_constant_lr/)."""
     from reference_impl.capabilities.planning import main
 
-    seed = learning_seed()
-    out = run_script(main, ["--quick", "--seed", str(seed), "--device", "cpu"])
-    assert out["capability"] == "planning" and out["metric"] == "success_rate"
-    msg = (seed, out["before"], out["after"], out["baseline"], out["before_hard"], out["after_hard"])
-    assert out["after"] - out["before"] >= M_BEFORE, msg
-    assert out["after"] - out["baseline"] >= M_ABLATION, msg
-    assert out["after_hard"] - out["before_hard"] >= M_HARD, msg
+    outs, replay = consecutive_runs(main, ["--quick"])
+    for out in outs:
+        assert out["capability"] == "planning" and out["metric"] == "success_rate"
+    msg = (replay, [(o["seed"], o["before"], o["after"], o["baseline"], o["before_hard"], o["after_hard"])
+                    for o in outs])
+    assert mean_lead(outs, "after", "before") >= M_BEFORE, msg
+    assert mean_lead(outs, "after", "baseline") >= M_ABLATION, msg
+    assert mean_lead(outs, "after_hard", "before_hard") >= M_HARD, msg
+    assert sum(o["after"] <= o["baseline"] for o in outs) <= 1, msg
 
 
-M_BEFORE, M_ABLATION, M_HARD = 0.015, 0.01, 0.04  # from the seed benchmark, see the docstring above
+M_BEFORE, M_ABLATION, M_HARD = 0.035, 0.018, 0.06  # means over three seeds, from the seed benchmark (docstring above)
 
 
 def test_unknown_lr_schedule_is_refused():
