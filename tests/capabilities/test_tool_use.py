@@ -6,7 +6,7 @@ from gymnasium.utils.env_checker import check_env
 
 import reference_impl.envs  # noqa: F401
 from reference_impl.envs.tool_use import CalculatorToolEnv, calculate, tool_result
-from tests.capabilities._learning import learning_seed
+from tests.capabilities._learning import consecutive_runs, mean_lead
 
 
 def test_check_env():
@@ -171,18 +171,23 @@ def test_ppo_epochs_make_the_clip_act():
 def test_masking_the_tool_output_matters():
     """Masked GRPO with the verbose calculator against the warm-up policy and against the same GRPO run with
     the tool's output left in the loss (same warm-up, batches and updates; both measured with the tool on
-    held-out pairs; RL asks pairs the warm-up never showed). If masking were broken both arms would train on the
-    same tokens and the second margin would vanish. Seed benchmark on a 2-core Intel Xeon VM (--quick): seeds
-    101..110 (benchmarks/results/capability_tool-use_seeds.json) worst after - before = 0.310 (seed 106), worst
-    after - unmasked = 0.100 (seed 101); twenty more (9001..9020,
+    held-out pairs; RL asks pairs the warm-up never showed), on the mean of three fresh seeds (the first drawn at
+    random, then the next two). If masking were broken both arms would train on the same tokens and the second
+    margin would vanish. Seed benchmark on a 2-core Intel Xeon VM (--quick): seeds 101..110
+    (benchmarks/results/intel_xeon/all_4141352/capability_tool-use_seeds.json) worst after - before = 0.310 (seed
+    106), worst after - unmasked = 0.100 (seed 101); twenty more (9001..9020,
     benchmarks/results/intel_xeon/capability_tool-use_seeds_9001_9020.json) worst 0.300 (9009) and 0.110 (9011).
-    The margins below are about half of the worst over these 30. (With RL on the warm-up's own pairs, on the AMD
-    EPYC VM, the lead over the unmasked arm was as low as 0.020: tool_use_rl_on_warmup_pairs/.)"""
-    seed = learning_seed()
-    out = _run(["--quick", "--seed", str(seed)])
-    msg = f"seed {seed} (replay with RL_ATLAS_TEST_SEED={seed}): {out['before']=} {out['baselines']=} {out['after']=}"
-    assert out["after"] - out["before"] >= M_BEFORE, msg
-    assert out["after"] - out["baseline"] >= M_UNMASKED, msg
+    Why three: the lead over the unmasked run is +0.25 +- 0.12 per seed, the widest spread relative to its margin of
+    the single-seed tests; over the 10 disjoint triples of those 30 seeds the worst means are +0.44 and +0.19. The
+    margins below (about half the worst single seeds) are asserted on the mean, which keeps a large safety factor.
+    (With RL on the warm-up's own pairs, on the AMD EPYC VM, the lead over the unmasked arm was as low as 0.020:
+    tool_use_rl_on_warmup_pairs/.)"""
+    from reference_impl.capabilities.tool_use import main
+
+    outs, replay = consecutive_runs(main, ["--quick"])
+    msg = (replay, [{k: o[k] for k in ("seed", "before", "after", "baselines")} for o in outs])
+    assert mean_lead(outs, "after", "before") >= M_BEFORE, msg
+    assert mean_lead(outs, "after", "baseline") >= M_UNMASKED, msg
 
 
-M_BEFORE, M_UNMASKED = 0.15, 0.04  # from the seed benchmark, see the docstring above
+M_BEFORE, M_UNMASKED = 0.15, 0.04  # means over three seeds, from the seed benchmark (docstring above)
