@@ -6,7 +6,7 @@ from gymnasium.utils.env_checker import check_env
 
 import reference_impl.envs  # noqa: F401
 from reference_impl.envs.tool_use import CalculatorToolEnv, calculate, tool_result
-from tests.capabilities._learning import consecutive_runs, mean_lead
+from tests.capabilities._learning import consecutive_runs, mean_lead, run_script
 
 
 def test_check_env():
@@ -137,20 +137,10 @@ def test_split_is_disjoint(seed):
 
 
 def _run(argv):
-    import contextlib
-    import io
-    import json
-
-    import torch
-
+    """The script's JSON line, through the shared `run_script` (one torch thread, deterministic kernels)."""
     from reference_impl.capabilities import tool_use
 
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        assert tool_use.main(argv + ["--device", "cpu"]) == 0
-    return json.loads(buf.getvalue().strip().splitlines()[-1])
+    return run_script(tool_use.main, argv + ["--device", "cpu"])
 
 
 def test_script_smoke_reports_every_arm():
